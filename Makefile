@@ -1,0 +1,48 @@
+# The two commands of the README: `make run` and `make test`. Both start from nothing but
+# Python: they create .venv and install the pinned dependencies when needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint typecheck pytest install migrate demo serve gunicorn clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+run: demo
+	@echo "Serving on http://$(HOST):$(PORT)/ (demo accounts: see README.md)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Several app processes, as in production (PostgreSQL: set DATABASE_URL).
+gunicorn: demo
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	DEBUG=$${DEBUG:-0} SECRET_KEY=$${SECRET_KEY:-local-gunicorn-secret} \
+	$(BIN)/gunicorn nrmm.wsgi --bind $(HOST):$(PORT) --workers $${WORKERS:-4} --access-logfile -
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy .
+
+pytest: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,72 @@
+"""Who may open which page or API endpoint: the one table, enforced by AccessMiddleware.
+
+Keys are Django view names ("namespace:url_name"). A route missing from the table is
+refused (fail closed); a test checks that every route has an entry, and another checks the
+whole matrix of roles against what the server answers. Object-level rules ("only your own
+machine", "only your district") live in each app's access helpers, on top of this.
+"""
+
+from typing import Final
+
+from accounts.constants import Role
+
+PUBLIC: Final = "public"
+SIGNED_IN: Final = "signed_in"
+
+OWNER = frozenset({Role.OWNER})
+ANY_STAFF = frozenset({Role.CLERK, Role.REVIEWER, Role.CITY_ADMIN, Role.INSPECTOR})
+DISTRICT_AND_CITY = frozenset({Role.CLERK, Role.REVIEWER, Role.CITY_ADMIN})
+
+Rule = str | frozenset[Role]
+
+ACCESS: Final[dict[str, Rule]] = {
+    # Owners' pages
+    "owners:home": PUBLIC,
+    "owners:register": PUBLIC,
+    "owners:register_person": PUBLIC,
+    "owners:register_organisation": PUBLIC,
+    "owners:send_code": PUBLIC,
+    "owners:login": PUBLIC,
+    "owners:logout": SIGNED_IN,
+    "owners:password_reset": PUBLIC,
+    "owners:account": OWNER,
+    "owners:agent_request": OWNER,
+    "owners:agent_confirm": OWNER,
+    "owners:consent_withdraw": OWNER,
+    # Back office
+    "backoffice:login": PUBLIC,
+    "backoffice:home": ANY_STAFF,
+    "backoffice:owners": DISTRICT_AND_CITY,
+    # API
+    "api:openapi-json": PUBLIC,
+    "api:openapi-view": PUBLIC,
+    "api:api-root": PUBLIC,
+    "api:reference": PUBLIC,
+    "api:sms_codes": PUBLIC,
+    "api:register_person": PUBLIC,
+    "api:register_organisation": PUBLIC,
+    "api:token": PUBLIC,
+    "api:password_reset": PUBLIC,
+    "api:logout": SIGNED_IN,
+    "api:me": SIGNED_IN,
+    "api:principals": OWNER,
+    "api:principal_requests": OWNER,
+    "api:principal_detail": OWNER,
+    "api:agents": OWNER,
+    "api:agent_detail": OWNER,
+    "api:staff_owners": DISTRICT_AND_CITY,
+}
+
+# Routes whose own code decides (the Django admin lets in city administrators only).
+DELEGATED_NAMESPACES: Final = frozenset({"admin"})
+
+
+def allows(rule: Rule, *, authenticated: bool, role: str | None) -> bool:
+    if rule == PUBLIC:
+        return True
+    if not authenticated:
+        return False
+    if rule == SIGNED_IN:
+        return True
+    assert isinstance(rule, frozenset)
+    return role in rule

@@ -1,0 +1,60 @@
+"""The JSON API under /api/v1/. Authentication (bearer token) and the role table are
+enforced by accounts.middleware before these functions run; the endpoints only call
+actions and shape answers. Errors are {"error": {"code", "message", "field"?}}."""
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer
+
+from api import accounts as accounts_api
+from api import reference as reference_api
+from core.errors import ActionError
+
+
+class BearerToken(HttpBearer):
+    """Describes the bearer scheme in the OpenAPI schema. The middleware has already
+    authenticated the token; this only confirms a user is there."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        return request.user if request.user.is_authenticated else None
+
+
+api = NinjaAPI(
+    title="NRMM 非道路移动机械环保登记 API",
+    version="1",
+    description=(
+        "Owners, agents and staff use the same API as the pages. Obtain a token with "
+        "POST /api/v1/auth/token and send it as `Authorization: Bearer <token>`."
+    ),
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(ActionError)
+def action_error(request: HttpRequest, exc: ActionError) -> HttpResponse:
+    return api.create_response(request, {"error": exc.as_dict()}, status=exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    fields = {}
+    for item in exc.errors:
+        loc = [str(part) for part in item.get("loc", []) if part not in ("body", "payload")]
+        fields[".".join(loc) or "body"] = item.get("msg", "")
+    body = {
+        "error": {
+            "code": "invalid_request",
+            "message": _("请求格式不正确，请检查各字段"),
+            "fields": fields,
+        }
+    }
+    return api.create_response(request, body, status=422)
+
+
+api.add_router("/reference", reference_api.router)
+api.add_router("/", accounts_api.router)

@@ -1,0 +1,81 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.constants import DayKind
+
+
+class AuditEntry(models.Model):
+    """One row per state change: who did what to which object, and when. Never edited."""
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField(_("操作"), max_length=64, db_index=True)
+    target_type = models.CharField(_("对象类型"), max_length=64)
+    target_id = models.CharField(_("对象编号"), max_length=64)
+    data = models.JSONField(_("详情"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_type}#{self.target_id}"
+
+
+class HolidayYear(models.Model):
+    """A year whose holiday notice has been entered in full. Working days in any other
+    year cannot be computed, and the rules say so instead of guessing."""
+
+    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
+    source = models.CharField(_("来源"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("节假日年度")
+        verbose_name_plural = _("节假日年度")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class Holiday(models.Model):
+    """A weekday off (放假) or a weekend make-up working day (调休上班)."""
+
+    date = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=DayKind.choices)
+    name = models.CharField(_("名称"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("节假日/调休")
+        verbose_name_plural = _("节假日/调休")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+class InPlantStandard(models.Model):
+    """When each new-vehicle emission standard applied to all new vehicles: decides the
+    stage of an in-plant vehicle from its production date (Art. 7 (三)(2))."""
+
+    stage = models.PositiveSmallIntegerField(_("排放阶段"), unique=True)
+    effective = models.DateField(_("实施日期"), unique=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("场内车辆新车排放标准实施日期")
+        verbose_name_plural = _("场内车辆新车排放标准实施日期")
+        ordering = ["effective"]
+
+    def __str__(self) -> str:
+        return f"国{self.stage} {self.effective}"

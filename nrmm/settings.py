@@ -1,0 +1,132 @@
+"""Settings for nrmm: one file, typed environment variables, working local defaults.
+
+Every variable is documented in README.md ("Configuration"). Bad values stop the start.
+"""
+
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from nrmm.env import database_from_url, env_bool, env_int, env_list, env_str, sqlite_database
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("NRMM_DATA_DIR", str(BASE_DIR / "var")))
+
+_DEV_SECRET = "dev-only-secret-key-not-for-production-0123456789abcdef"
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET)
+if not DEBUG and SECRET_KEY == _DEV_SECRET:
+    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ninja",
+    "core",
+    "accounts",
+    "owners",
+    "backoffice",
+    "api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.ApiTokenMiddleware",
+    "accounts.middleware.AccessMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "nrmm.urls"
+WSGI_APPLICATION = "nrmm.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "core.context_processors.platform",
+            ],
+        },
+    },
+]
+
+_database_url = env_str("DATABASE_URL", "")
+DATABASES = {
+    "default": (
+        database_from_url(_database_url, base_dir=BASE_DIR)
+        if _database_url
+        else sqlite_database(DATA_DIR / "nrmm.sqlite3")
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["accounts.backends.IdentifierBackend"]
+LOGIN_URL = "owners:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+LOCALE_PATHS = [BASE_DIR / "locale"]
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "staticfiles"
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env_str("NRMM_MEDIA_ROOT", str(DATA_DIR / "media")))
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600, minimum=60)
+
+# --- The platform -------------------------------------------------------------------------
+# The city that runs this platform: its abbreviation, districts, machine types and their
+# categories. Empty means Shanghai as the measures define it (rules.city.SHANGHAI); a JSON
+# file with the same keys (python manage.py city_config --dump) lets another city run it.
+NRMM_CITY_CONFIG = env_str("NRMM_CITY_CONFIG", "")
+NRMM_PLATFORM_NAME = env_str("NRMM_PLATFORM_NAME", "非道路移动机械环保信息采集")
+
+# SMS: the backend class and the limits of issue #2 (6 digits, 5 minutes, 5 tries,
+# one send a minute and ten a day per phone).
+NRMM_SMS_BACKEND = env_str("NRMM_SMS_BACKEND", "accounts.sms.OutboxBackend")
+NRMM_SMS_SIGNATURE = env_str("NRMM_SMS_SIGNATURE", "【非道路移动机械环保登记】")
+NRMM_SMS_CODE_TTL_SECONDS = env_int("NRMM_SMS_CODE_TTL_SECONDS", 300, minimum=30)
+NRMM_SMS_CODE_MAX_ATTEMPTS = env_int("NRMM_SMS_CODE_MAX_ATTEMPTS", 5, minimum=1)
+NRMM_SMS_MIN_INTERVAL_SECONDS = env_int("NRMM_SMS_MIN_INTERVAL_SECONDS", 60, minimum=0)
+NRMM_SMS_DAILY_LIMIT = env_int("NRMM_SMS_DAILY_LIMIT", 10, minimum=1)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+}

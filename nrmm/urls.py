@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from api.api import api
+
+admin.site.site_header = "非道路移动机械环保登记 管理后台"
+admin.site.site_title = "NRMM 管理后台"
+
+urlpatterns = [
+    path("", include("owners.urls")),
+    path("staff/", include("backoffice.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]

@@ -1,0 +1,1 @@
+"""Business rules of the NRMM registration, in plain Python (no Django)."""

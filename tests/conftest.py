@@ -1,0 +1,94 @@
+"""Named people, built by hand, for every test that needs someone."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from accounts.constants import AccountKind, Department, Role
+from accounts.models import SmsMessage, User
+
+PASSWORD = "Secret-pass-2026"
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(settings):
+    # PBKDF2 with its production work factor would make the suite crawl; a test hasher
+    # changes nothing the tests look at.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def make_user(phone: str, name: str, **fields) -> User:
+    user = User(phone=phone, name=name, **fields)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def owner(db) -> User:
+    return make_user("13800000001", "张三", kind=AccountKind.PERSON, id_number="11010519491231002X")
+
+
+@pytest.fixture
+def other_owner(db) -> User:
+    return make_user("13800000011", "钱七", kind=AccountKind.PERSON, id_number="110101199003074530")
+
+
+@pytest.fixture
+def organisation(db) -> User:
+    return make_user(
+        "13800000002",
+        "上海示例建设工程有限公司",
+        kind=AccountKind.ORGANISATION,
+        credit_code="91310115MA1K3BTP2B",
+        legal_representative="王五",
+        contact_name="赵六",
+    )
+
+
+@pytest.fixture
+def agent(db) -> User:
+    return make_user("13800000003", "李四", kind=AccountKind.PERSON, id_number="310115198001011238")
+
+
+@pytest.fixture
+def clerk(db) -> User:
+    return make_user("13900000001", "黄浦窗口", role=Role.CLERK, district="A")
+
+
+@pytest.fixture
+def reviewer(db) -> User:
+    return make_user("13900000002", "浦东审核员", role=Role.REVIEWER, district="L")
+
+
+@pytest.fixture
+def reviewer_other_district(db) -> User:
+    return make_user("13900000003", "闵行审核员", role=Role.REVIEWER, district="K")
+
+
+@pytest.fixture
+def inspector(db) -> User:
+    return make_user(
+        "13900000004", "建设检查员", role=Role.INSPECTOR, department=Department.CONSTRUCTION
+    )
+
+
+@pytest.fixture
+def city_admin(db) -> User:
+    return make_user("13900000009", "市级管理员", role=Role.CITY_ADMIN)
+
+
+def last_code(phone: str) -> str:
+    """The 6-digit code in the newest outbox message to `phone` (as a person reads it)."""
+    message = SmsMessage.objects.filter(phone=phone).order_by("-created_at", "-id").first()
+    assert message is not None, f"no SMS to {phone}"
+    match = re.search(r"\d{6}", message.body)
+    assert match, message.body
+    return match.group()
+
+
+def logged_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
