@@ -113,7 +113,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             return mask_id_number(self.id_number)
         return self.credit_code or ""
 
-    def has_perm(self, perm: str, obj: object = None) -> bool:
+    def has_perm(self, perm: str, obj: models.Model | None = None) -> bool:
         # City administrators manage reference data, users, holidays and the outbox in the
         # admin; which models are editable there is decided by each ModelAdmin.
         return self.is_staff or super().has_perm(perm, obj)

@@ -5,7 +5,7 @@ from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from accounts import actions
 from accounts.access import DISTRICT_AND_CITY
@@ -131,19 +131,19 @@ def _user(request: HttpRequest) -> User:
 
 
 @router.post("auth/sms-codes", response={202: Message}, url_name="sms_codes", auth=None)
-def send_code(request: HttpRequest, payload: SmsCodeIn) -> tuple[int, dict[str, str]]:
+def send_code(request: HttpRequest, payload: SmsCodeIn) -> Status[dict[str, str]]:
     """Send a 6-digit code (valid 5 minutes; one a minute, ten a day per phone)."""
     if payload.purpose == "register":
         actions.send_registration_code(payload.phone)
-        return 202, {"message": _("验证码已发送")}
+        return Status(202, {"message": _("验证码已发送")})
     actions.send_password_reset_code(payload.phone)
-    return 202, {"message": _("如该手机号已注册，验证码已发送")}
+    return Status(202, {"message": _("如该手机号已注册，验证码已发送")})
 
 
 @router.post("auth/register/person", response={201: MeOut}, url_name="register_person", auth=None)
-def register_person(request: HttpRequest, payload: PersonIn) -> tuple[int, dict[str, object]]:
+def register_person(request: HttpRequest, payload: PersonIn) -> Status[dict[str, object]]:
     user = actions.register_person(actions.PersonForm(**payload.dict()))
-    return 201, me_dict(user)
+    return Status(201, me_dict(user))
 
 
 @router.post(
@@ -154,19 +154,19 @@ def register_person(request: HttpRequest, payload: PersonIn) -> tuple[int, dict[
 )
 def register_organisation(
     request: HttpRequest, payload: OrganisationIn
-) -> tuple[int, dict[str, object]]:
+) -> Status[dict[str, object]]:
     user = actions.register_organisation(actions.OrganisationForm(**payload.dict()))
-    return 201, me_dict(user)
+    return Status(201, me_dict(user))
 
 
 @router.post("auth/token", response={201: TokenOut}, url_name="token", auth=None)
-def token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, object]]:
+def token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
     """Log in with phone, ID number or credit code and password; returns a bearer token."""
     user = authenticate(request, username=payload.identifier, password=payload.password)
     if not isinstance(user, User):
         raise ActionError("bad_credentials", _("账号或密码不正确"), status=401)
     key = actions.issue_api_token(acting_user=user, name=payload.name)
-    return 201, {"token": key, "user_id": user.pk}
+    return Status(201, {"token": key, "user_id": user.pk})
 
 
 @router.post("auth/password-reset", response=Message, url_name="password_reset", auth=None)
@@ -212,20 +212,16 @@ def principals(request: HttpRequest) -> list[dict[str, object]]:
 
 
 @router.post("me/principals/requests", response={202: Message}, url_name="principal_requests")
-def request_principal(
-    request: HttpRequest, payload: ConsentRequestIn
-) -> tuple[int, dict[str, str]]:
+def request_principal(request: HttpRequest, payload: ConsentRequestIn) -> Status[dict[str, str]]:
     """Ask an owner for consent: the owner receives an SMS code to pass on if they agree."""
     actions.request_agent_consent(acting_user=_user(request), **payload.dict())
-    return 202, {"message": _("验证码已发送至机主手机")}
+    return Status(202, {"message": _("验证码已发送至机主手机")})
 
 
 @router.post("me/principals", response={201: ConsentOut}, url_name="principals")
-def confirm_principal(
-    request: HttpRequest, payload: ConsentConfirmIn
-) -> tuple[int, dict[str, object]]:
+def confirm_principal(request: HttpRequest, payload: ConsentConfirmIn) -> Status[dict[str, object]]:
     consent = actions.confirm_agent_consent(acting_user=_user(request), **payload.dict())
-    return 201, _consent(consent)
+    return Status(201, _consent(consent))
 
 
 @router.delete("me/principals/{consent_id}", response=ConsentOut, url_name="principal_detail")

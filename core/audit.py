@@ -1,16 +1,19 @@
 """The one way to write an audit row, so every action writes it the same way."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
 from core.models import AuditEntry
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 def record(
     action: str,
     *,
-    actor: models.Model | None,
+    actor: "User | None",
     target: models.Model,
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:

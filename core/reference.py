@@ -1,6 +1,7 @@
 """The Django side of the rules package: builds the rules' plain inputs from settings and
 from the tables administrators edit."""
 
+from datetime import date
 from functools import lru_cache
 
 from django.conf import settings
@@ -22,7 +23,8 @@ def city() -> CityConfig:
 def holiday_calendar() -> HolidayCalendar:
     """The holiday table as the rules need it: read per call, because it is small (a few
     hundred rows) and administrators edit it."""
-    holidays, makeup = set(), set()
+    holidays: set[date] = set()
+    makeup: set[date] = set()
     for day, kind in Holiday.objects.values_list("date", "kind"):
         (holidays if kind == DayKind.HOLIDAY else makeup).add(day)
     years = frozenset(HolidayYear.objects.values_list("year", flat=True))

@@ -1,0 +1,136 @@
+"""Every role × every page and endpoint, against what the server answers.
+
+The expectations are written out here by hand, not derived from accounts.access.ACCESS,
+so that a wrong entry in the table fails a test.
+"""
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from accounts import actions
+from accounts.access import ACCESS, DELEGATED_NAMESPACES
+from tests.conftest import make_user
+
+ANON, PERSON, ORG, CLERK, REVIEWER, ADMIN, INSPECTOR = (
+    "anonymous",
+    "person",
+    "organisation",
+    "clerk",
+    "reviewer",
+    "city_admin",
+    "inspector",
+)
+EVERYONE = {ANON, PERSON, ORG, CLERK, REVIEWER, ADMIN, INSPECTOR}
+SIGNED_IN = EVERYONE - {ANON}
+OWNERS = {PERSON, ORG}
+STAFF = {CLERK, REVIEWER, ADMIN, INSPECTOR}
+DISTRICT_AND_CITY = {CLERK, REVIEWER, ADMIN}
+
+# (view name, method, path, roles allowed)
+MATRIX = [
+    ("owners:home", "get", "/", EVERYONE),
+    ("owners:register", "get", "/register/", EVERYONE),
+    ("owners:register_person", "get", "/register/person/", EVERYONE),
+    ("owners:register_organisation", "get", "/register/organisation/", EVERYONE),
+    ("owners:send_code", "post", "/sms/send/", EVERYONE),
+    ("owners:login", "get", "/login/", EVERYONE),
+    ("owners:logout", "post", "/logout/", SIGNED_IN),
+    ("owners:password_reset", "get", "/password/reset/", EVERYONE),
+    ("owners:account", "get", "/account/", OWNERS),
+    ("owners:agent_request", "post", "/account/agents/request/", OWNERS),
+    ("owners:agent_confirm", "post", "/account/agents/confirm/", OWNERS),
+    ("owners:consent_withdraw", "post", "/account/consents/1/withdraw/", OWNERS),
+    ("backoffice:login", "get", "/staff/login/", EVERYONE),
+    ("backoffice:home", "get", "/staff/", STAFF),
+    ("backoffice:owners", "get", "/staff/owners/?q=张", DISTRICT_AND_CITY),
+    ("admin:index", "get", "/admin/", {ADMIN}),
+    ("api:api-root", "get", "/api/v1/", EVERYONE),
+    ("api:openapi-json", "get", "/api/v1/openapi.json", EVERYONE),
+    ("api:openapi-view", "get", "/api/v1/docs", EVERYONE),
+    ("api:reference", "get", "/api/v1/reference", EVERYONE),
+    ("api:sms_codes", "post", "/api/v1/auth/sms-codes", EVERYONE),
+    ("api:register_person", "post", "/api/v1/auth/register/person", EVERYONE),
+    ("api:register_organisation", "post", "/api/v1/auth/register/organisation", EVERYONE),
+    ("api:token", "post", "/api/v1/auth/token", EVERYONE),
+    ("api:password_reset", "post", "/api/v1/auth/password-reset", EVERYONE),
+    ("api:logout", "post", "/api/v1/auth/logout", SIGNED_IN),
+    ("api:me", "get", "/api/v1/me", SIGNED_IN),
+    ("api:principals", "get", "/api/v1/me/principals", OWNERS),
+    ("api:principals", "post", "/api/v1/me/principals", OWNERS),
+    ("api:principal_requests", "post", "/api/v1/me/principals/requests", OWNERS),
+    ("api:principal_detail", "delete", "/api/v1/me/principals/1", OWNERS),
+    ("api:agents", "get", "/api/v1/me/agents", OWNERS),
+    ("api:agent_detail", "delete", "/api/v1/me/agents/1", OWNERS),
+    ("api:staff_owners", "get", "/api/v1/staff/owners?q=张", DISTRICT_AND_CITY),
+]
+
+PEOPLE = {
+    PERSON: dict(phone="13800000001", name="张三", kind="person", id_number="11010519491231002X"),
+    ORG: dict(
+        phone="13800000002", name="示例单位", kind="organisation", credit_code="91310115MA1K3BTP2B"
+    ),
+    CLERK: dict(phone="13900000001", name="窗口", role="clerk", district="A"),
+    REVIEWER: dict(phone="13900000002", name="审核", role="reviewer", district="L"),
+    ADMIN: dict(phone="13900000009", name="市管", role="city_admin"),
+    INSPECTOR: dict(phone="13900000004", name="检查", role="inspector", department="transport"),
+}
+
+
+def refused(path: str, role: str, response) -> bool:
+    if path.startswith("/api/"):
+        return response.status_code == (401 if role == ANON else 403)
+    if path.startswith("/admin/"):
+        return response.status_code == 302 and "/admin/login/" in response["Location"]
+    if role == ANON:
+        return response.status_code == 302 and "login/" in response["Location"]
+    return response.status_code == 403
+
+
+def cases():
+    for view, method, path, allowed in MATRIX:
+        for role in sorted(EVERYONE):
+            yield pytest.param(method, path, role, role in allowed, id=f"{view}-{method}-{role}")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("method", "path", "role", "allowed"), list(cases()))
+def test_matrix(method, path, role, allowed):
+    client = Client()
+    headers = {}
+    if role != ANON:
+        user = make_user(**PEOPLE[role])
+        client.force_login(user)
+        headers["HTTP_AUTHORIZATION"] = "Bearer " + actions.issue_api_token(acting_user=user)
+    if not path.startswith("/api/"):
+        headers = {}
+    kwargs = {"content_type": "application/json", "data": "{}"} if method != "get" else {}
+    response = getattr(client, method)(path, **kwargs, **headers)
+    assert response.status_code < 500, response.content[:500]
+    assert refused(path, role, response) is (not allowed), (response.status_code, response)
+
+
+def all_routes() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns, namespace: str) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = ":".join(filter(None, [namespace, p.namespace or ""]))
+                walk(p.url_patterns, ns if p.namespace else namespace)
+            elif isinstance(p, URLPattern):
+                names.add(f"{namespace}:{p.name}" if namespace else str(p.name))
+
+    walk(get_resolver().url_patterns, "")
+    return names
+
+
+def test_every_route_has_an_access_rule_and_a_matrix_row():
+    routes = {r for r in all_routes() if r.split(":")[0] not in DELEGATED_NAMESPACES}
+    assert routes == set(ACCESS), "routes and accounts.access.ACCESS differ"
+    assert routes == {view for view, *_ in MATRIX if not view.startswith("admin:")}
+
+
+def test_unlisted_route_is_refused(client, monkeypatch):
+    monkeypatch.delitem(ACCESS, "owners:home")
+    assert client.get("/").status_code == 302
