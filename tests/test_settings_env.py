@@ -1,0 +1,66 @@
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from nrmm.env import database_from_url, env_bool, env_int, env_list
+
+
+def test_postgres_url():
+    db = database_from_url("postgres://postgres:p%40ss@127.0.0.1:5432/test", base_dir=Path("/x"))
+    assert (db["ENGINE"], db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
+        "django.db.backends.postgresql",
+        "test",
+        "postgres",
+        "p@ss",
+        "127.0.0.1",
+        "5432",
+    )
+
+
+def test_sqlite_url_is_relative_to_the_project_and_uses_wal():
+    db = database_from_url("sqlite:///var/x.sqlite3", base_dir=Path("/srv/nrmm"))
+    assert db["NAME"] == "/srv/nrmm/var/x.sqlite3"
+    assert "journal_mode=WAL" in db["OPTIONS"]["init_command"]
+
+
+@pytest.mark.parametrize("url", ["mysql://x/y", "postgres://host/", "sqlite://"])
+def test_bad_database_url_fails_loudly(url):
+    with pytest.raises(ImproperlyConfigured):
+        database_from_url(url, base_dir=Path("/x"))
+
+
+def test_typed_readers(monkeypatch):
+    monkeypatch.setenv("X_BOOL", "yes")
+    monkeypatch.setenv("X_INT", "42")
+    monkeypatch.setenv("X_LIST", "a, b,,c")
+    assert env_bool("X_BOOL", False) is True
+    assert env_int("X_INT", 0) == 42
+    assert env_list("X_LIST", []) == ["a", "b", "c"]
+    assert env_bool("X_MISSING", True) is True
+
+
+@pytest.mark.parametrize(("name", "value"), [("X_BOOL", "maybe"), ("X_INT", "4.2")])
+def test_bad_values_fail_loudly(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ImproperlyConfigured):
+        (env_bool if name == "X_BOOL" else env_int)(name, 0)
+
+
+def test_int_minimum(monkeypatch):
+    monkeypatch.setenv("X_INT", "5")
+    with pytest.raises(ImproperlyConfigured):
+        env_int("X_INT", 60, minimum=30)
+
+
+@pytest.mark.django_db
+def test_sqlite_runs_in_wal_mode():
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        mode = cursor.fetchone()[0]
+    # The in-memory test database cannot use WAL; a file database must.
+    assert mode in ("wal", "memory")
