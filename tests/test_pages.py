@@ -100,3 +100,40 @@ class TestBackOffice:
         assert "张三" in page and "138****0001" in page and owner.phone not in page
         # Staff named 张 are not owners and are not listed.
         assert "张1" not in page
+
+
+@pytest.mark.django_db
+class TestAdmin:
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/admin/",
+            "/admin/core/holiday/",
+            "/admin/core/holidayyear/",
+            "/admin/core/inplantstandard/",
+            "/admin/core/auditentry/",
+            "/admin/accounts/user/",
+            "/admin/accounts/smsmessage/",
+        ],
+    )
+    def test_city_admin_manages_reference_data(self, city_admin, path):
+        assert logged_in(city_admin).get(path).status_code == 200
+
+    def test_holiday_can_be_added_by_the_city_admin(self, city_admin):
+        response = logged_in(city_admin).post(
+            "/admin/core/holiday/add/", {"date": "2026-12-31", "kind": "holiday", "name": "测试"}
+        )
+        assert response.status_code == 302
+
+    def test_audit_entries_cannot_be_edited(self, city_admin):
+        from core.models import AuditEntry
+
+        entry = AuditEntry.objects.create(action="x", target_type="t", target_id="1")
+        client = logged_in(city_admin)
+        assert client.post(f"/admin/core/auditentry/{entry.pk}/delete/").status_code == 403
+
+    @pytest.mark.parametrize("who", ["reviewer", "clerk", "inspector", "owner"])
+    def test_others_are_kept_out(self, request, who):
+        user = request.getfixturevalue(who)
+        response = logged_in(user).get("/admin/core/holiday/")
+        assert response.status_code == 302 and "/admin/login/" in response["Location"]
