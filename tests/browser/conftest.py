@@ -46,8 +46,13 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def phone_page(browser, live_server) -> Iterator[object]:
-    context = browser.new_context(viewport=PHONE_VIEWPORT, locale="zh-CN", is_mobile=True,
-                                  has_touch=True, base_url=live_server.url)
+    context = browser.new_context(
+        viewport=PHONE_VIEWPORT,
+        locale="zh-CN",
+        is_mobile=True,
+        has_touch=True,
+        base_url=live_server.url,
+    )
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
