@@ -2,6 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts import actions
+from accounts.constants import Role
 from accounts.models import AgentConsent, User
 from core.models import AuditEntry
 
@@ -43,13 +44,15 @@ def test_staff_creation_checks_the_district(city_admin):
     with pytest.raises(FieldErrors) as exc:
         actions.create_staff_user(
             acting_user=city_admin,
-            form=actions.StaffForm(name="某人", phone="13600000000", role="reviewer", district="C"),
+            form=actions.StaffForm(
+                name="某人", phone="13600000000", role=Role.REVIEWER, district="C"
+            ),
             password="x",
         )
     assert "district" in exc.value.errors
     user = actions.create_staff_user(
         acting_user=city_admin,
-        form=actions.StaffForm(name="某人", phone="13600000000", role="reviewer", district="W"),
+        form=actions.StaffForm(name="某人", phone="13600000000", role=Role.REVIEWER, district="W"),
         password="Demo2026!",
     )
     assert user.district == "W"
