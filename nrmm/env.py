@@ -85,6 +85,8 @@ def database_from_url(url: str, *, base_dir: Path) -> dict[str, object]:
 
 
 def sqlite_database(path: Path) -> dict[str, object]:
+    # A fresh clone has no var/ folder; SQLite cannot create the file without it.
+    path.parent.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
