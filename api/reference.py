@@ -2,6 +2,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from core.reference import city
+from rules.city import city_to_dict
 
 router = Router(tags=["reference"])
 
@@ -18,8 +19,9 @@ class MachineTypeOut(Schema):
 
 
 class ReferenceOut(Schema):
-    city: str
+    name: str
     abbreviation: str
+    issuer: str
     districts: list[DistrictOut]
     machine_types: list[MachineTypeOut]
     fuel_types: list[str]
@@ -29,15 +31,4 @@ class ReferenceOut(Schema):
 @router.get("", response=ReferenceOut, url_name="reference", auth=None)
 def reference(request: HttpRequest) -> dict[str, object]:
     """The city's districts, machine types with their categories, fuels and site types."""
-    c = city()
-    return {
-        "city": c.name,
-        "abbreviation": c.abbreviation,
-        "districts": [{"code": d.code, "name": d.name} for d in c.districts],
-        "machine_types": [
-            {"name": t.name, "category": t.category, "in_plant": t.in_plant}
-            for t in c.machine_types
-        ],
-        "fuel_types": list(c.fuel_types),
-        "site_types": list(c.site_types),
-    }
+    return city_to_dict(city())
