@@ -16,6 +16,8 @@ SIGNED_IN: Final = "signed_in"
 OWNER = frozenset({Role.OWNER})
 ANY_STAFF = frozenset({Role.CLERK, Role.REVIEWER, Role.CITY_ADMIN, Role.INSPECTOR})
 DISTRICT_AND_CITY = frozenset({Role.CLERK, Role.REVIEWER, Role.CITY_ADMIN})
+OWNER_SIDE = frozenset({Role.OWNER, Role.CLERK})
+REVIEWERS = frozenset({Role.REVIEWER})
 
 Rule = str | frozenset[Role]
 
@@ -55,6 +57,17 @@ ACCESS: Final[dict[str, Rule]] = {
     "api:agents": OWNER,
     "api:agent_detail": OWNER,
     "api:staff_owners": DISTRICT_AND_CITY,
+    # Declarations: owners and agents, and counter clerks filing for an owner (Art. 5).
+    "api:declarations": OWNER_SIDE,
+    "api:declaration": OWNER_SIDE,
+    "api:declaration_step": OWNER_SIDE,
+    "api:declaration_check_group": OWNER_SIDE,
+    "api:declaration_submit": OWNER_SIDE,
+    "api:review_queue": DISTRICT_AND_CITY,
+    "api:review_declaration": DISTRICT_AND_CITY,
+    "api:review_approve": REVIEWERS,
+    "api:review_return": REVIEWERS,
+    "api:review_refuse": REVIEWERS,
 }
 
 # Routes whose own code decides (the Django admin lets in city administrators only).

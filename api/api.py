@@ -11,6 +11,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
 from api import accounts as accounts_api
+from api import declarations as declarations_api
 from api import reference as reference_api
 from core.errors import ActionError
 
@@ -58,3 +59,4 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
 
 api.add_router("/reference", reference_api.router)
 api.add_router("/", accounts_api.router)
+api.add_router("/", declarations_api.router)

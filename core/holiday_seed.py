@@ -5,6 +5,7 @@ table (a new year's State Council notice arrives every November or December).
 """
 
 from datetime import date, timedelta
+from functools import cache
 
 from core.constants import DayKind
 
@@ -27,7 +28,8 @@ def seed_years() -> range:
     return range(min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year + 1)
 
 
-def rows_for_year(year: int) -> list[tuple[date, str, str]]:
+@cache
+def rows_for_year(year: int) -> tuple[tuple[date, str, str], ...]:
     """(date, kind, name) for every weekday off and every weekend make-up working day."""
     import chinese_calendar
 
@@ -42,4 +44,4 @@ def rows_for_year(year: int) -> list[tuple[date, str, str]]:
             # For a make-up working day the package names the holiday it makes up for.
             rows.append((day, DayKind.MAKEUP_WORKDAY.value, HOLIDAY_NAMES.get(name or "", "")))
         day += timedelta(days=1)
-    return rows
+    return tuple(rows)

@@ -4,7 +4,8 @@ which keeps its LogEntry."""
 from django.db import transaction
 
 from core.holiday_seed import rows_for_year
-from core.models import Holiday, HolidayYear
+from core.models import Holiday, HolidayYear, InPlantStandard
+from rules.emission import DEFAULT_IN_PLANT_STANDARDS
 
 
 @transaction.atomic
@@ -25,3 +26,23 @@ def seed_holiday_years(years: list[int], *, replace: bool = False) -> list[int]:
         )
         done.append(year)
     return done
+
+
+@transaction.atomic
+def seed_in_plant_standards() -> int:
+    created = 0
+    for row in DEFAULT_IN_PLANT_STANDARDS:
+        _, was_created = InPlantStandard.objects.get_or_create(
+            stage=row.stage,
+            defaults={"effective": row.effective, "note": "重型柴油车新车排放标准全面实施日期"},
+        )
+        created += was_created
+    return created
+
+
+def seed_reference_data() -> None:
+    """What migration 0002 seeds, for databases emptied since (transactional tests)."""
+    from core.holiday_seed import seed_years
+
+    seed_holiday_years(list(seed_years()))
+    seed_in_plant_standards()

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "ninja",
     "core",
     "accounts",
+    "catalogue",
+    "registry",
     "owners",
     "backoffice",
     "api",

@@ -92,3 +92,16 @@ def logged_in(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    """Transactional tests flush the database after each test, taking the rows that the
+    migrations seeded (holidays, in-plant standard dates) with them: put them back."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and marker.kwargs.get("transaction", False)
+    if transactional or {"transactional_db", "live_server"} & set(request.fixturenames):
+        from core.services import seed_reference_data
+
+        request.getfixturevalue("transactional_db")
+        seed_reference_data()

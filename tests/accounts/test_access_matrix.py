@@ -26,6 +26,7 @@ SIGNED_IN = EVERYONE - {ANON}
 OWNERS = {PERSON, ORG}
 STAFF = {CLERK, REVIEWER, ADMIN, INSPECTOR}
 DISTRICT_AND_CITY = {CLERK, REVIEWER, ADMIN}
+OWNER_SIDE = {PERSON, ORG, CLERK}
 
 # (view name, method, path, roles allowed)
 MATRIX = [
@@ -63,6 +64,17 @@ MATRIX = [
     ("api:agents", "get", "/api/v1/me/agents", OWNERS),
     ("api:agent_detail", "delete", "/api/v1/me/agents/1", OWNERS),
     ("api:staff_owners", "get", "/api/v1/staff/owners?q=张", DISTRICT_AND_CITY),
+    ("api:declarations", "get", "/api/v1/declarations", OWNER_SIDE),
+    ("api:declarations", "post", "/api/v1/declarations", OWNER_SIDE),
+    ("api:declaration", "get", "/api/v1/declarations/1", OWNER_SIDE),
+    ("api:declaration_step", "put", "/api/v1/declarations/1/steps/1", OWNER_SIDE),
+    ("api:declaration_check_group", "post", "/api/v1/identification-checks", OWNER_SIDE),
+    ("api:declaration_submit", "post", "/api/v1/declarations/1/submit", OWNER_SIDE),
+    ("api:review_queue", "get", "/api/v1/review/declarations", DISTRICT_AND_CITY),
+    ("api:review_declaration", "get", "/api/v1/review/declarations/1", DISTRICT_AND_CITY),
+    ("api:review_approve", "post", "/api/v1/review/declarations/1/approve", {REVIEWER}),
+    ("api:review_return", "post", "/api/v1/review/declarations/1/return", {REVIEWER}),
+    ("api:review_refuse", "post", "/api/v1/review/declarations/1/refuse", {REVIEWER}),
 ]
 
 PEOPLE = {

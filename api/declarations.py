@@ -1,0 +1,227 @@
+"""Declarations over the API: the same steps and actions as the owners' wizard and the
+reviewer's pages. Object access: 404 alike for missing and not yours."""
+
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from accounts.models import User
+from core.errors import ActionError
+from registry import actions
+from registry.access import get_declaration_for_owner_side, get_declaration_for_staff
+from registry.models import Declaration
+from registry.queries import progress_list, review_deadline, review_queue
+from registry.steps import ID_GROUPS, STEP_FIELDS, check_group
+from rules.emission import stage_label
+
+router = Router(tags=["declarations"])
+
+
+class StartIn(Schema):
+    owner_id: int | None = None
+    district: str
+    site_type: str
+    site_address: str = ""
+    registration_type: str
+
+
+class StepIn(Schema):
+    data: dict[str, Any]
+
+
+class GroupIn(Schema):
+    group: str
+    value: str
+
+
+class GroupOut(Schema):
+    value: str
+    error: str | None
+    warnings: list[str]
+
+
+class RoundOut(Schema):
+    number: int
+    submitted_at: datetime
+    decision: str
+    decided_at: datetime | None
+    reason: str
+    field_reasons: dict[str, str]
+
+
+class DeclarationOut(Schema):
+    id: int
+    owner_id: int
+    owner_name: str
+    status: str
+    status_label: str
+    step: int
+    fields: dict[str, Any]
+    stage: int | None
+    stage_label: str
+    stage_rule: str
+    stage_explanation: str
+    late: bool
+    warnings: list[str]
+    review_due: date | None
+    working_days_left: int | None
+    overdue: bool
+    rounds: list[RoundOut]
+    number: str | None
+    short_number: str | None
+
+
+class ReturnIn(Schema):
+    reason: str = ""
+    field_reasons: dict[str, str] = {}
+
+
+class RefuseIn(Schema):
+    reason: str
+
+
+class ApproveIn(Schema):
+    override_stage: int | None = None
+    override_reason: str = ""
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def declaration_dict(d: Declaration, *, with_rounds: bool = True) -> dict[str, Any]:
+    deadline = review_deadline(d, timezone.localdate())
+    registration = getattr(d, "registration", None)
+    names = [name for fields in STEP_FIELDS.values() for name in fields]
+    return {
+        "id": d.pk,
+        "owner_id": d.owner_id,
+        "owner_name": d.owner.name,
+        "status": d.status,
+        "status_label": d.get_status_display(),
+        "step": d.step,
+        "fields": {n: getattr(d, n) for n in names},
+        "stage": d.stage,
+        "stage_label": stage_label(d.stage) if d.stage else "",
+        "stage_rule": d.stage_rule,
+        "stage_explanation": d.stage_explanation,
+        "late": d.late,
+        "warnings": d.warnings,
+        "review_due": deadline.due,
+        "working_days_left": deadline.working_days_left,
+        "overdue": deadline.overdue,
+        "rounds": list(d.round_history.all()) if with_rounds else [],
+        "number": registration.number if registration else None,
+        "short_number": registration.short_number if registration else None,
+    }
+
+
+# --- the owner's side (owner, agent, counter clerk) -----------------------------------------
+
+
+@router.get("declarations", response=list[DeclarationOut], url_name="declarations")
+def list_declarations(request: HttpRequest) -> list[dict[str, Any]]:
+    """编码登记进展: every declaration of the user and of the owners they act for."""
+    return [declaration_dict(d, with_rounds=False) for d in progress_list(_user(request))]
+
+
+@router.post("declarations", response={201: DeclarationOut}, url_name="declarations")
+def start(request: HttpRequest, payload: StartIn) -> Status[dict[str, Any]]:
+    user = _user(request)
+    owner = user
+    if payload.owner_id is not None and payload.owner_id != user.pk:
+        owner = User.objects.filter(pk=payload.owner_id).first()  # type: ignore[assignment]
+        if owner is None:
+            raise ActionError("owner_not_found", _("未找到该机主"), field="owner_id")
+    data = payload.dict(exclude={"owner_id"})
+    declaration = actions.start_declaration(acting_user=user, owner=owner, data=data)
+    return Status(201, declaration_dict(declaration))
+
+
+@router.get("declarations/{pk}", response=DeclarationOut, url_name="declaration")
+def get(request: HttpRequest, pk: int) -> dict[str, Any]:
+    return declaration_dict(get_declaration_for_owner_side(_user(request), pk))
+
+
+@router.put("declarations/{pk}/steps/{step}", response=DeclarationOut, url_name="declaration_step")
+def save_step(request: HttpRequest, pk: int, step: int, payload: StepIn) -> dict[str, Any]:
+    user = _user(request)
+    declaration = get_declaration_for_owner_side(user, pk)
+    declaration = actions.save_step(
+        acting_user=user, declaration=declaration, step=step, data=payload.data
+    )
+    return declaration_dict(declaration)
+
+
+@router.post("identification-checks", response=GroupOut, url_name="declaration_check_group")
+def check(request: HttpRequest, payload: GroupIn) -> dict[str, Any]:
+    """Step 3: check one identification group before moving on to the next."""
+    if payload.group not in ID_GROUPS:
+        raise ActionError("unknown_group", _("无法识别的编码组"), field="group")
+    result = check_group(payload.group, payload.value)
+    return {"value": result.value, "error": result.error, "warnings": list(result.warnings)}
+
+
+@router.post("declarations/{pk}/submit", response=DeclarationOut, url_name="declaration_submit")
+def submit(request: HttpRequest, pk: int) -> dict[str, Any]:
+    user = _user(request)
+    declaration = actions.submit(
+        acting_user=user, declaration=get_declaration_for_owner_side(user, pk)
+    )
+    return declaration_dict(declaration)
+
+
+# --- the reviewer's side --------------------------------------------------------------------
+
+
+@router.get("review/declarations", response=list[DeclarationOut], url_name="review_queue")
+def queue(request: HttpRequest, status: str = "submitted") -> list[dict[str, Any]]:
+    """The district's queue, oldest submission first, with deadlines."""
+    return [
+        declaration_dict(d, with_rounds=False) for d in review_queue(_user(request), status=status)
+    ]
+
+
+@router.get("review/declarations/{pk}", response=DeclarationOut, url_name="review_declaration")
+def review_get(request: HttpRequest, pk: int) -> dict[str, Any]:
+    return declaration_dict(get_declaration_for_staff(_user(request), pk))
+
+
+@router.post("review/declarations/{pk}/approve", response=DeclarationOut, url_name="review_approve")
+def approve(request: HttpRequest, pk: int, payload: ApproveIn) -> dict[str, Any]:
+    user = _user(request)
+    declaration = get_declaration_for_staff(user, pk)
+    actions.approve(
+        acting_user=user,
+        declaration=declaration,
+        override=payload.override_stage,
+        override_reason=payload.override_reason,
+    )
+    return declaration_dict(Declaration.objects.get(pk=pk))
+
+
+@router.post("review/declarations/{pk}/return", response=DeclarationOut, url_name="review_return")
+def return_(request: HttpRequest, pk: int, payload: ReturnIn) -> dict[str, Any]:
+    user = _user(request)
+    declaration = actions.return_for_correction(
+        acting_user=user,
+        declaration=get_declaration_for_staff(user, pk),
+        reason=payload.reason,
+        field_reasons=payload.field_reasons,
+    )
+    return declaration_dict(declaration)
+
+
+@router.post("review/declarations/{pk}/refuse", response=DeclarationOut, url_name="review_refuse")
+def refuse(request: HttpRequest, pk: int, payload: RefuseIn) -> dict[str, Any]:
+    user = _user(request)
+    declaration = actions.refuse(
+        acting_user=user, declaration=get_declaration_for_staff(user, pk), reason=payload.reason
+    )
+    return declaration_dict(declaration)

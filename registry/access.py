@@ -1,0 +1,39 @@
+"""Who may see or change a declaration: one helper per side, 404 alike for "missing" and
+"not yours" (healthchecks' _get_rw_check_for_user)."""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts.constants import Role
+from accounts.models import AgentConsent, User
+from registry.models import Declaration
+
+
+def owner_side_declarations(user: User) -> QuerySet[Declaration]:
+    """The user's own declarations and those of owners who consented to the user acting
+    for them (an agent sees only what the consent covers while it is active)."""
+    principals = AgentConsent.objects.filter(agent=user, withdrawn_at=None).values("owner_id")
+    return Declaration.objects.filter(Q(owner=user) | Q(owner_id__in=principals))
+
+
+def staff_declarations(user: User) -> QuerySet[Declaration]:
+    """District staff see their district; the city administrator sees all, read-only."""
+    if user.role in (Role.REVIEWER, Role.CLERK):
+        return Declaration.objects.filter(district=user.district)
+    if user.role == Role.CITY_ADMIN:
+        return Declaration.objects.all()
+    return Declaration.objects.none()
+
+
+def get_declaration_for_owner_side(user: User, pk: int) -> Declaration:
+    declaration = owner_side_declarations(user).filter(pk=pk).first()
+    if declaration is None:
+        raise Http404
+    return declaration
+
+
+def get_declaration_for_staff(user: User, pk: int) -> Declaration:
+    declaration = staff_declarations(user).filter(pk=pk).first()
+    if declaration is None:
+        raise Http404
+    return declaration

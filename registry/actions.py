@@ -1,0 +1,444 @@
+"""Every state change of a declaration, one named function each (Zulip's actions).
+
+Each runs in transaction.atomic(), takes a keyword-only acting_user, refuses illegal
+transitions and outsiders with an ActionError, writes an audit row and saves with
+update_fields. Pages and API endpoints only call these.
+"""
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.actions import can_act_for
+from accounts.constants import Role
+from accounts.models import User
+from accounts.sms import send_sms
+from catalogue.lookup import lookup_many
+from core import audit
+from core.errors import ActionError, FieldErrors
+from core.reference import city, holiday_calendar, in_plant_standards
+from registry.constants import EDITABLE, Decision, DeclarationStatus, RegistrationType
+from registry.models import Declaration, DeclarationRound, Registration
+from registry.numbers import allocate_number
+from registry.steps import OTHER, START, STEP_FIELDS, clean_step
+from rules.emission import (
+    Rule,
+    StageDecision,
+    StageInputs,
+    determine_stage,
+    override_stage,
+    stage_code,
+    stage_label,
+)
+from rules.workdays import MissingYearError
+
+DECLARATION_DAYS = 30  # Art. 4: within 30 days of the invoice or transfer-in date
+REVIEW_WORKING_DAYS = 10  # Art. 8
+IN_PLANT_CATEGORY = "场内车辆"  # 附件2: in-plant vehicles are numbered under this category
+
+
+# --- who may act ----------------------------------------------------------------------------
+
+
+def _require_owner_side(user: User, declaration: Declaration) -> None:
+    """The owner, an agent with the owner's consent, or a counter clerk of the district."""
+    if user.role == Role.CLERK and user.district == declaration.district:
+        return
+    if user.role == Role.OWNER and can_act_for(user, declaration.owner):
+        return
+    raise ActionError("not_found", _("未找到该申报"), status=404)
+
+
+def _require_reviewer(user: User, declaration: Declaration) -> None:
+    if not (user.role == Role.REVIEWER and user.district == declaration.district):
+        raise ActionError("not_found", _("未找到该申报"), status=404)
+
+
+def _locked(declaration: Declaration) -> Declaration:
+    return Declaration.objects.select_for_update().get(pk=declaration.pk)
+
+
+# --- the owner's side -----------------------------------------------------------------------
+
+
+def start_declaration(*, acting_user: User, owner: User, data: dict[str, Any]) -> Declaration:
+    """The start page: registration district, site and type. Creates the draft."""
+    if owner.role != Role.OWNER:
+        raise ActionError("bad_owner", _("机械所有者须为已注册的机主或单位"), field="owner")
+    cleaned = clean_step(START, data, {})
+    if cleaned.errors:
+        raise FieldErrors(cleaned.errors)
+    draft = Declaration(owner=owner, declared_by=acting_user, step=0, **cleaned.values)
+    _require_owner_side(acting_user, draft)
+    with transaction.atomic():
+        draft.save()
+        audit.record(
+            "declaration.started", actor=acting_user, target=draft, data={"owner": owner.pk}
+        )
+    return draft
+
+
+def save_step(
+    *, acting_user: User, declaration: Declaration, step: int, data: dict[str, Any]
+) -> Declaration:
+    """Save one step of the wizard (the draft resumes from here on any device)."""
+    _require_owner_side(acting_user, declaration)
+    cleaned = clean_step(step, data, {"registration_type": declaration.registration_type})
+    if cleaned.errors:
+        raise FieldErrors(cleaned.errors)
+    with transaction.atomic():
+        declaration = _locked(declaration)
+        if declaration.status not in EDITABLE:
+            raise ActionError(
+                "not_editable",
+                _("该申报当前状态为“%(status)s”，不能修改")
+                % {"status": declaration.get_status_display()},
+                status=409,
+            )
+        for name, value in cleaned.values.items():
+            setattr(declaration, name, value)
+        declaration.step = max(declaration.step, step)
+        declaration.save(update_fields=[*cleaned.values, "step", "updated_at"])
+        audit.record(
+            "declaration.step_saved", actor=acting_user, target=declaration, data={"step": step}
+        )
+    return declaration
+
+
+def _snapshot(declaration: Declaration) -> dict[str, Any]:
+    def plain(value: object) -> object:
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return str(value)
+        return value
+
+    names = [name for fields in STEP_FIELDS.values() for name in fields]
+    return {name: plain(getattr(declaration, name)) for name in names}
+
+
+def stage_inputs(declaration: Declaration) -> StageInputs:
+    return StageInputs(
+        machine_disclosure_number=declaration.machine_disclosure_number,
+        engine_number=declaration.engine_number,
+        production_date=declaration.production_date,
+        in_plant=declaration.registration_type == RegistrationType.IN_PLANT,
+        diesel=declaration.fuel_type in ("", "柴油"),
+    )
+
+
+def _review_warnings(declaration: Declaration, today: date) -> list[str]:
+    """What the reviewer should look at: never a reason to refuse the submission."""
+    warnings: list[str] = []
+    for step in sorted(STEP_FIELDS):
+        if step == START:
+            continue
+        data = _snapshot(declaration)
+        cleaned = clean_step(step, data, {"registration_type": declaration.registration_type})
+        for messages in cleaned.warnings.values():
+            warnings.extend(messages)
+    if declaration.late and declaration.acquisition_date:
+        warnings.append(
+            _("逾期申报：取得日期%(date)s起已超过%(days)s日（第四条）")
+            % {"date": declaration.acquisition_date.isoformat(), "days": DECLARATION_DAYS}
+        )
+    numbers = [n for n in (declaration.machine_disclosure_number, declaration.engine_number) if n]
+    known = lookup_many(numbers)
+    for number in numbers:
+        if number not in known:
+            warnings.append(
+                _("编号 %(number)s 不在环保信息公开目录中，请核对铭牌照片") % {"number": number}
+            )
+    for field, label in (
+        ("machine_env_code", _("机械环保代码")),
+        ("pin", _("产品识别码PIN")),
+        ("machine_disclosure_number", _("环保信息公开编号")),
+    ):
+        value = getattr(declaration, field)
+        if field == "machine_disclosure_number":
+            continue  # one disclosure number covers a whole model: shared on purpose
+        if value and (
+            Declaration.objects.filter(**{field: value})
+            .exclude(pk=declaration.pk)
+            .exclude(status__in=[DeclarationStatus.DRAFT, DeclarationStatus.REFUSED])
+            .exists()
+        ):
+            warnings.append(
+                _("%(label)s %(value)s 已在其他申报或登记中使用，请核对是否重复申报")
+                % {"label": label, "value": value}
+            )
+    return warnings
+
+
+def submit(*, acting_user: User, declaration: Declaration) -> Declaration:
+    """Step 5: submit for review. Submitting twice (double tap, retry) is one submission."""
+    _require_owner_side(acting_user, declaration)
+    with transaction.atomic():
+        declaration = _locked(declaration)
+        if declaration.status == DeclarationStatus.SUBMITTED:
+            return declaration  # already in: the same submission, not a second one
+        if declaration.status not in EDITABLE:
+            raise ActionError(
+                "not_editable",
+                _("该申报当前状态为“%(status)s”，不能提交")
+                % {"status": declaration.get_status_display()},
+                status=409,
+            )
+        _require_complete(declaration)
+        now = timezone.now()
+        today = timezone.localdate(now)
+        decision = determine_stage(stage_inputs(declaration), in_plant_standards())
+        declaration.stage = decision.stage
+        declaration.stage_rule = decision.rule.value
+        declaration.stage_explanation = "\n".join([decision.explanation, *decision.notes])
+        acquired = declaration.acquisition_date
+        declaration.late = bool(acquired and today > acquired + timedelta(days=DECLARATION_DAYS))
+        declaration.warnings = _review_warnings(declaration, today)
+        try:
+            declaration.review_due = holiday_calendar().add_working_days(today, REVIEW_WORKING_DAYS)
+        except MissingYearError as exc:
+            declaration.review_due = None
+            declaration.warnings.append(str(exc))
+        declaration.rounds += 1
+        declaration.status = DeclarationStatus.SUBMITTED
+        declaration.submitted_at = now
+        declaration.step = OTHER
+        declaration.save(
+            update_fields=[
+                "stage",
+                "stage_rule",
+                "stage_explanation",
+                "late",
+                "warnings",
+                "review_due",
+                "rounds",
+                "status",
+                "submitted_at",
+                "step",
+                "updated_at",
+            ]
+        )
+        DeclarationRound.objects.create(
+            declaration=declaration,
+            number=declaration.rounds,
+            submitted_at=now,
+            submitted_by=acting_user,
+            snapshot=_snapshot(declaration),
+        )
+        audit.record(
+            "declaration.submitted",
+            actor=acting_user,
+            target=declaration,
+            data={"round": declaration.rounds, "stage": declaration.stage},
+        )
+    return declaration
+
+
+def _require_complete(declaration: Declaration) -> None:
+    """Every step passes its checks again (rules may have changed since it was saved)."""
+    data = _snapshot(declaration)
+    errors: dict[str, str] = {}
+    for step in sorted(STEP_FIELDS):
+        cleaned = clean_step(step, data, {"registration_type": declaration.registration_type})
+        errors.update(cleaned.errors)
+    if declaration.step < OTHER:
+        errors.setdefault("step", _("请先完成全部填报步骤"))
+    if errors:
+        raise FieldErrors(errors)
+
+
+# --- the reviewer's side --------------------------------------------------------------------
+
+
+def _current_round(declaration: Declaration) -> DeclarationRound:
+    return DeclarationRound.objects.select_for_update().get(
+        declaration=declaration, number=declaration.rounds
+    )
+
+
+def _require_submitted(declaration: Declaration) -> None:
+    if declaration.status != DeclarationStatus.SUBMITTED:
+        raise ActionError(
+            "not_submitted",
+            _("该申报当前状态为“%(status)s”，不在待审核状态")
+            % {"status": declaration.get_status_display()},
+            status=409,
+        )
+
+
+def _decide(
+    declaration: Declaration,
+    acting_user: User,
+    decision: Decision,
+    status: DeclarationStatus,
+    *,
+    reason: str = "",
+    field_reasons: dict[str, str] | None = None,
+) -> None:
+    now = timezone.now()
+    current = _current_round(declaration)
+    current.decision = decision
+    current.decided_by = acting_user
+    current.decided_at = now
+    current.reason = reason
+    current.field_reasons = field_reasons or {}
+    current.save(update_fields=["decision", "decided_by", "decided_at", "reason", "field_reasons"])
+    declaration.status = status
+    declaration.decided_at = now
+    declaration.save(update_fields=["status", "decided_at", "updated_at"])
+
+
+def _notify_owner(declaration: Declaration, body: str) -> None:
+    """After commit: a decision stands even if the SMS provider is down for a moment."""
+    phone = declaration.owner.phone
+    transaction.on_commit(lambda: send_sms(phone, body, purpose="decision"))
+
+
+def _label(declaration: Declaration) -> str:
+    return declaration.machine_name or declaration.machine_type or _("机械")
+
+
+def return_for_correction(
+    *,
+    acting_user: User,
+    declaration: Declaration,
+    reason: str,
+    field_reasons: dict[str, str] | None = None,
+) -> Declaration:
+    """Back to the owner with reasons (per field where given); the round is kept."""
+    _require_reviewer(acting_user, declaration)
+    reason = (reason or "").strip()
+    field_reasons = {k: v.strip() for k, v in (field_reasons or {}).items() if v and v.strip()}
+    known = {name for fields in STEP_FIELDS.values() for name in fields} | {"photos"}
+    unknown = sorted(set(field_reasons) - known)
+    if unknown:
+        raise ActionError("unknown_field", _("无法识别的字段：%(f)s") % {"f": "、".join(unknown)})
+    if not reason and not field_reasons:
+        raise ActionError("reason_required", _("请填写退回理由"), field="reason")
+    with transaction.atomic():
+        declaration = _locked(declaration)
+        _require_submitted(declaration)
+        _decide(
+            declaration,
+            acting_user,
+            Decision.RETURNED,
+            DeclarationStatus.RETURNED,
+            reason=reason,
+            field_reasons=field_reasons,
+        )
+        audit.record(
+            "declaration.returned",
+            actor=acting_user,
+            target=declaration,
+            data={"reason": reason, "fields": field_reasons},
+        )
+        _notify_owner(
+            declaration,
+            _("您申报的%(machine)s（申报号%(id)s）已退回重填，请登录查看退回理由并修改后重新提交。")
+            % {"machine": _label(declaration), "id": declaration.pk},
+        )
+    return declaration
+
+
+def refuse(*, acting_user: User, declaration: Declaration, reason: str) -> Declaration:
+    """不予登记, with the reason the owner sees (Art. 8)."""
+    _require_reviewer(acting_user, declaration)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ActionError("reason_required", _("请填写不予登记的理由"), field="reason")
+    with transaction.atomic():
+        declaration = _locked(declaration)
+        _require_submitted(declaration)
+        _decide(
+            declaration, acting_user, Decision.REFUSED, DeclarationStatus.REFUSED, reason=reason
+        )
+        audit.record(
+            "declaration.refused", actor=acting_user, target=declaration, data={"reason": reason}
+        )
+        _notify_owner(
+            declaration,
+            _("您申报的%(machine)s（申报号%(id)s）不予登记，理由：%(reason)s")
+            % {"machine": _label(declaration), "id": declaration.pk, "reason": reason},
+        )
+    return declaration
+
+
+def category_of(declaration: Declaration) -> str:
+    if declaration.registration_type == RegistrationType.IN_PLANT:
+        return IN_PLANT_CATEGORY
+    return city().category_for(declaration.machine_type)
+
+
+def approve(
+    *,
+    acting_user: User,
+    declaration: Declaration,
+    override: int | None = None,
+    override_reason: str = "",
+) -> Registration:
+    """准予登记: fix the stage (optionally overridden, with a reason: Art. 7 (五)) and
+    allocate the number (Art. 8, 附件2) in the same transaction."""
+    _require_reviewer(acting_user, declaration)
+    with transaction.atomic():
+        declaration = _locked(declaration)
+        _require_submitted(declaration)
+        assert declaration.stage is not None  # set by submit
+        decision = StageDecision(
+            stage=declaration.stage,
+            code=stage_code(declaration.stage),
+            rule=Rule(declaration.stage_rule),
+            explanation=declaration.stage_explanation,
+        )
+        if override is not None:
+            try:
+                decision = override_stage(decision, override, override_reason)
+            except ValueError as exc:
+                raise ActionError("bad_override", str(exc), field="override_reason") from None
+        number = allocate_number(
+            category=category_of(declaration),
+            district=declaration.district,
+            stage_code=decision.code,
+        )
+        registration = Registration.objects.create(
+            declaration=declaration,
+            owner=declaration.owner,
+            number=number.full,
+            short_number=number.short,
+            category=number.category,
+            prefix=number.prefix_key,
+            serial=number.serial_value,
+            district=declaration.district,
+            stage=decision.stage,
+            stage_rule=decision.rule.value,
+            stage_explanation=decision.explanation,
+            approved_by=acting_user,
+        )
+        _decide(declaration, acting_user, Decision.APPROVED, DeclarationStatus.APPROVED)
+        audit.record(
+            "declaration.approved",
+            actor=acting_user,
+            target=declaration,
+            data={
+                "number": number.full,
+                "stage": decision.stage,
+                "override": override is not None,
+                "override_reason": override_reason.strip(),
+            },
+        )
+        _notify_owner(
+            declaration,
+            _(
+                "您申报的%(machine)s已准予登记，环保登记号码%(number)s（%(stage)s）。"
+                "识别标志和信息采集卡制作完成后将另行通知领取。"
+            )
+            % {
+                "machine": _label(declaration),
+                "number": number.full,
+                "stage": stage_label(decision.stage),
+            },
+        )
+    return registration

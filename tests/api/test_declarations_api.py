@@ -1,0 +1,73 @@
+import pytest
+import time_machine
+
+from accounts import actions as account_actions
+from tests.api.test_accounts_api import call
+from tests.registry.helpers import BASIC_DATA, MACHINE_DATA, START_DATA
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel("2026-11-23 10:00 +0800", tick=False):
+        yield
+
+
+def token(user) -> str:
+    return account_actions.issue_api_token(acting_user=user)
+
+
+@pytest.mark.django_db
+def test_owner_declares_and_reviewer_approves(
+    client, owner, reviewer, other_owner, reviewer_other_district
+):
+    t = token(owner)
+    response = call(client, "post", "declarations", START_DATA, token=t)
+    assert response.status_code == 201, response.content
+    pk = response.json()["id"]
+    for step, data in ((1, BASIC_DATA), (2, {"has_nameplates": True}), (3, MACHINE_DATA), (4, {})):
+        response = call(client, "put", f"declarations/{pk}/steps/{step}", {"data": data}, token=t)
+        assert response.status_code == 200, response.content
+    check = call(
+        client,
+        "post",
+        "identification-checks",
+        {"group": "machine_env_code", "value": "*LSH12345X67890123*"},
+        token=t,
+    ).json()
+    assert check["value"] == "LSH12345X67890123" and check["error"] is None
+    submitted = call(client, "post", f"declarations/{pk}/submit", token=t).json()
+    assert submitted["status"] == "submitted" and submitted["stage_label"] == "国4"
+    assert submitted["review_due"] == "2026-12-07" and submitted["working_days_left"] == 10
+
+    # Outsiders: another owner, a reviewer of another district.
+    assert call(client, "get", f"declarations/{pk}", token=token(other_owner)).status_code == 404
+    other = token(reviewer_other_district)
+    assert call(client, "get", f"review/declarations/{pk}", token=other).status_code == 404
+    assert (
+        call(client, "post", f"review/declarations/{pk}/approve", {}, token=other).status_code
+        == 404
+    )
+    assert call(client, "get", "review/declarations", token=other).json() == []
+
+    r = token(reviewer)
+    queue = call(client, "get", "review/declarations", token=r).json()
+    assert [d["id"] for d in queue] == [pk]
+    approved = call(client, "post", f"review/declarations/{pk}/approve", {}, token=r).json()
+    assert approved["number"] == "工程机械沪L4-00001"
+    mine = call(client, "get", "declarations", token=t).json()
+    assert [(d["status"], d["short_number"]) for d in mine] == [("approved", "沪L4-00001")]
+
+
+@pytest.mark.django_db
+def test_step_errors_have_fields(client, owner):
+    t = token(owner)
+    pk = call(client, "post", "declarations", START_DATA, token=t).json()["id"]
+    response = call(
+        client,
+        "put",
+        f"declarations/{pk}/steps/1",
+        {"data": {**BASIC_DATA, "acquisition_date": "2099-01-01", "machine_type": "飞机"}},
+        token=t,
+    )
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"acquisition_date", "machine_type"}

@@ -1,0 +1,245 @@
+from datetime import date
+
+import pytest
+import time_machine
+from django.db import transaction
+
+from accounts.models import AgentConsent, SmsMessage
+from core.errors import ActionError, FieldErrors
+from core.models import AuditEntry
+from registry import actions
+from registry.constants import DeclarationStatus
+from registry.models import DeclarationRound, NumberCounter, Registration
+from registry.steps import BASIC, MACHINE
+from tests.registry.helpers import declare
+
+# A Monday in 2026, inside the holiday table, so review deadlines can be computed.
+TODAY = "2026-11-23 10:00 +0800"
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(TODAY, tick=False):
+        yield
+
+
+@pytest.mark.django_db(transaction=True)
+class TestDeclarationFlow:
+    def test_submit_works_out_the_stage_and_deadline(self, owner):
+        declaration = declare(owner)
+        assert declaration.status == DeclarationStatus.SUBMITTED
+        assert (declaration.stage, declaration.stage_rule) == (4, "machine_label")
+        assert "第6位为4" in declaration.stage_explanation
+        assert declaration.review_due == date(2026, 12, 7)  # 10 working days
+        assert declaration.late is False
+        assert DeclarationRound.objects.get(declaration=declaration).number == 1
+
+    def test_double_submit_is_one_submission(self, owner):
+        declaration = declare(owner)
+        again = actions.submit(acting_user=owner, declaration=declaration)
+        assert again.rounds == 1 and DeclarationRound.objects.count() == 1
+
+    def test_late_declaration_is_accepted_and_marked(self, owner):
+        declaration = declare(owner, basic={"acquisition_date": "2026-10-23"})
+        assert declaration.late is True
+        assert any("逾期申报" in w for w in declaration.warnings)
+        on_time = declare(owner, basic={"acquisition_date": "2026-10-24"})
+        assert on_time.late is False
+
+    def test_step_errors_next_to_their_fields(self, owner):
+        draft = declare(owner, submit=False)
+        with pytest.raises(FieldErrors) as exc:
+            actions.save_step(
+                acting_user=owner,
+                declaration=draft,
+                step=MACHINE,
+                data={"machine_disclosure_number": "CNFJG0000L53000006000001", "fuel_type": ""},
+            )
+        assert set(exc.value.errors) == {"machine_disclosure_number", "fuel_type"}
+
+    def test_incomplete_draft_cannot_be_submitted(self, owner):
+        draft = actions.start_declaration(
+            acting_user=owner,
+            owner=owner,
+            data={"district": "L", "site_type": "工地", "registration_type": "machine"},
+        )
+        with pytest.raises(FieldErrors) as exc:
+            actions.submit(acting_user=owner, declaration=draft)
+        assert "machine_type" in exc.value.errors and "step" in exc.value.errors
+
+    def test_return_correct_resubmit_approve(self, owner, reviewer):
+        declaration = declare(owner)
+        actions.return_for_correction(
+            acting_user=reviewer,
+            declaration=declaration,
+            reason="照片不清晰",
+            field_reasons={"machine_model": "型号与铭牌不一致"},
+        )
+        declaration.refresh_from_db()
+        assert declaration.status == DeclarationStatus.RETURNED
+        actions.save_step(
+            acting_user=owner,
+            declaration=declaration,
+            step=BASIC,
+            data={**_basic(declaration), "machine_model": "SY215C-10"},
+        )
+        declaration = actions.submit(acting_user=owner, declaration=declaration)
+        assert declaration.rounds == 2
+        registration = actions.approve(acting_user=reviewer, declaration=declaration)
+        assert registration.number == "工程机械沪L4-00001"
+        assert registration.short_number == "沪L4-00001"
+        rounds = list(DeclarationRound.objects.filter(declaration=declaration))
+        assert [(r.number, r.decision) for r in rounds] == [(1, "returned"), (2, "approved")]
+        assert rounds[0].field_reasons == {"machine_model": "型号与铭牌不一致"}
+        assert rounds[0].snapshot["machine_model"] == "SY215C"
+        assert rounds[1].snapshot["machine_model"] == "SY215C-10"
+        bodies = list(SmsMessage.objects.filter(phone=owner.phone).values_list("body", flat=True))
+        assert any("退回重填" in b for b in bodies)
+        assert any("工程机械沪L4-00001" in b for b in bodies)
+        actions_done = set(AuditEntry.objects.values_list("action", flat=True))
+        assert {"declaration.returned", "declaration.approved"} <= actions_done
+
+    def test_serials_follow_each_prefix(self, owner, reviewer):
+        numbers = []
+        for stage_digit in ("4", "4", "3", "4"):
+            d = declare(
+                owner,
+                machine={"machine_disclosure_number": f"CNFJG{stage_digit}000L53000006000001"},
+            )
+            numbers.append(actions.approve(acting_user=reviewer, declaration=d).short_number)
+        assert numbers == ["沪L4-00001", "沪L4-00002", "沪L3-00001", "沪L4-00003"]
+        assert NumberCounter.objects.get(prefix="沪L4").last_serial == 3
+
+    def test_in_plant_vehicle_is_numbered_as_such(self, owner, reviewer):
+        d = declare(
+            owner,
+            start={"registration_type": "in_plant"},
+            basic={"machine_type": "叉车", "in_plant_plate": "场A12345"},
+            machine={"machine_disclosure_number": ""},
+        )
+        # Produced 2021-03-01: 国5 by the new-vehicle standard dates (国6 from 2021-07-01).
+        assert (d.stage, d.stage_rule) == (5, "in_plant_standard")
+        registration = actions.approve(acting_user=reviewer, declaration=d)
+        assert registration.number == "场内车辆沪L5-00001"
+
+    def test_override_needs_a_reason(self, owner, reviewer):
+        d = declare(owner)
+        with pytest.raises(ActionError) as exc:
+            actions.approve(acting_user=reviewer, declaration=d, override=3)
+        assert exc.value.field == "override_reason"
+        assert not Registration.objects.exists()
+        registration = actions.approve(
+            acting_user=reviewer, declaration=d, override=3, override_reason="铭牌经核实为国三"
+        )
+        assert (registration.stage, registration.stage_rule) == (3, "override")
+        assert registration.short_number == "沪L3-00001"
+
+    def test_refuse_with_reason(self, owner, reviewer):
+        d = declare(owner)
+        with pytest.raises(ActionError):
+            actions.refuse(acting_user=reviewer, declaration=d, reason=" ")
+        actions.refuse(acting_user=reviewer, declaration=d, reason="非本市使用机械")
+        d.refresh_from_db()
+        assert d.status == DeclarationStatus.REFUSED
+        with pytest.raises(ActionError) as exc:
+            actions.approve(acting_user=reviewer, declaration=d)
+        assert exc.value.code == "not_submitted"
+
+    def test_approved_declaration_cannot_be_edited(self, owner, reviewer):
+        d = declare(owner)
+        actions.approve(acting_user=reviewer, declaration=d)
+        with pytest.raises(ActionError) as exc:
+            actions.save_step(acting_user=owner, declaration=d, step=BASIC, data=_basic(d))
+        assert exc.value.code == "not_editable"
+
+    def test_failed_approval_leaves_no_gap(self, owner, reviewer, monkeypatch):
+        first = declare(owner)
+        second = declare(owner)
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("database went away")
+
+        monkeypatch.setattr("registry.actions.audit.record", broken)
+        with pytest.raises(RuntimeError):
+            actions.approve(acting_user=reviewer, declaration=first)
+        monkeypatch.undo()
+        assert not Registration.objects.exists()
+        assert actions.approve(acting_user=reviewer, declaration=second).serial == 1
+        assert actions.approve(acting_user=reviewer, declaration=first).serial == 2
+
+
+@pytest.mark.django_db(transaction=True)
+class TestWhoMayAct:
+    def test_agent_with_consent_declares_for_the_owner(self, agent, owner):
+        AgentConsent.objects.create(agent=agent, owner=owner)
+        d = declare(agent, owner)
+        assert d.owner == owner and d.declared_by == agent
+
+    def test_agent_without_consent_is_refused(self, agent, owner):
+        with pytest.raises(ActionError) as exc:
+            declare(agent, owner)
+        assert exc.value.status == 404
+
+    def test_other_owner_cannot_touch(self, owner, other_owner):
+        d = declare(owner, submit=False)
+        with pytest.raises(ActionError):
+            actions.save_step(acting_user=other_owner, declaration=d, step=BASIC, data={})
+        with pytest.raises(ActionError):
+            actions.submit(acting_user=other_owner, declaration=d)
+
+    def test_reviewer_of_another_district_is_refused(self, owner, reviewer_other_district):
+        d = declare(owner)
+        attempts = [
+            lambda: actions.approve(acting_user=reviewer_other_district, declaration=d),
+            lambda: actions.refuse(acting_user=reviewer_other_district, declaration=d, reason="x"),
+            lambda: actions.return_for_correction(
+                acting_user=reviewer_other_district, declaration=d, reason="x"
+            ),
+        ]
+        for attempt in attempts:
+            with pytest.raises(ActionError) as exc:
+                attempt()
+            assert exc.value.status == 404
+
+    def test_counter_clerk_of_the_district_files_for_an_owner(self, owner, clerk):
+        d = declare(clerk, owner, start={"district": "A"})
+        assert d.declared_by == clerk and d.owner == owner
+
+    def test_counter_clerk_of_another_district_is_refused(self, owner, clerk):
+        with pytest.raises(ActionError):
+            declare(clerk, owner, start={"district": "L"})
+
+
+def _basic(declaration) -> dict:
+    from registry.steps import STEP_FIELDS
+
+    values = {}
+    for name in STEP_FIELDS[BASIC]:
+        value = getattr(declaration, name)
+        values[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    return values
+
+
+@pytest.mark.django_db(transaction=True)
+def test_allocation_outside_a_transaction_is_refused():
+    from registry.numbers import allocate_number
+
+    with pytest.raises(RuntimeError):
+        allocate_number(category="工程机械", district="A", stage_code="2")
+    with transaction.atomic():
+        assert allocate_number(category="工程机械", district="A", stage_code="2").serial == "00001"
+
+
+@pytest.mark.django_db
+def test_catalogue_knows_or_flags_the_number(owner):
+    from catalogue.models import CatalogueEntry
+
+    with time_machine.travel(TODAY, tick=False):
+        unknown = declare(owner)
+        assert any("不在环保信息公开目录中" in w for w in unknown.warnings)
+        CatalogueEntry.objects.create(
+            number="CNFJG4000L53000006000002", kind="machine", stage=4, maker="三一", model="SY215C"
+        )
+        known = declare(owner, machine={"machine_disclosure_number": "CNFJG4000L53000006000002"})
+        assert not any("不在环保信息公开目录中" in w for w in known.warnings)
+        assert known.status == "submitted"
