@@ -74,7 +74,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             ),
             models.CheckConstraint(
                 name="district_staff_have_district",
-                condition=~Q(role__in=[r.value for r in DISTRICT_ROLES], district=""),
+                condition=~Q(role__in=sorted(DISTRICT_ROLES), district=""),
             ),
             models.CheckConstraint(
                 name="organisations_are_owners",

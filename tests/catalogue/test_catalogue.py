@@ -105,7 +105,8 @@ def test_xlsx(tmp_path):
     rows: list[list[object]] = [list(row) for row in ROWS]
     rows[0][8] = 118  # numeric cells, as Excel stores them
     rows[1][8] = 36.2
-    path = write_xlsx(tmp_path / "catalogue.xlsx", [ZH_HEADER, rows[0], [], *rows[1:]])
+    header: list[object] = list(ZH_HEADER)
+    path = write_xlsx(tmp_path / "catalogue.xlsx", [header, rows[0], [], *rows[1:]])
     assert_sample_imported(import_catalogue(path))
 
 

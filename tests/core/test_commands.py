@@ -57,3 +57,8 @@ def test_staff_creation_checks_the_district(city_admin):
     )
     assert user.district == "W"
     assert AuditEntry.objects.get(action="account.staff_created").actor == city_admin
+
+
+@pytest.mark.django_db
+def test_models_and_migrations_agree():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
