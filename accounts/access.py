@@ -18,6 +18,7 @@ ANY_STAFF = frozenset({Role.CLERK, Role.REVIEWER, Role.CITY_ADMIN, Role.INSPECTO
 DISTRICT_AND_CITY = frozenset({Role.CLERK, Role.REVIEWER, Role.CITY_ADMIN})
 OWNER_SIDE = frozenset({Role.OWNER, Role.CLERK})
 REVIEWERS = frozenset({Role.REVIEWER})
+PHOTO_VIEWERS = frozenset({Role.OWNER, Role.CLERK, Role.REVIEWER, Role.CITY_ADMIN})
 
 Rule = str | frozenset[Role]
 
@@ -63,6 +64,9 @@ ACCESS: Final[dict[str, Rule]] = {
     "api:declaration_step": OWNER_SIDE,
     "api:declaration_check_group": OWNER_SIDE,
     "api:declaration_submit": OWNER_SIDE,
+    "api:declaration_photos": OWNER_SIDE,
+    "api:declaration_photo": OWNER_SIDE,
+    "api:photo": PHOTO_VIEWERS,
     "api:review_queue": DISTRICT_AND_CITY,
     "api:review_declaration": DISTRICT_AND_CITY,
     "api:review_approve": REVIEWERS,

@@ -4,16 +4,22 @@ reviewer's pages. Object access: 404 alike for missing and not yours."""
 from datetime import date, datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from accounts.models import User
 from core.errors import ActionError
+from photos.processing import MAX_UPLOAD_BYTES
 from registry import actions
-from registry.access import get_declaration_for_owner_side, get_declaration_for_staff
-from registry.models import Declaration
+from registry.access import (
+    get_declaration_for_owner_side,
+    get_declaration_for_staff,
+    get_photo_for_user,
+)
+from registry.models import Declaration, DeclarationPhoto
 from registry.queries import progress_list, review_deadline, review_queue
 from registry.steps import ID_GROUPS, STEP_FIELDS, check_group
 from rules.emission import stage_label
@@ -53,6 +59,15 @@ class RoundOut(Schema):
     field_reasons: dict[str, str]
 
 
+class PhotoOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    width: int
+    height: int
+    url: str
+
+
 class DeclarationOut(Schema):
     id: int
     owner_id: int
@@ -71,6 +86,7 @@ class DeclarationOut(Schema):
     working_days_left: int | None
     overdue: bool
     rounds: list[RoundOut]
+    photos: list[PhotoOut]
     number: str | None
     short_number: str | None
 
@@ -95,6 +111,17 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+def photo_dict(photo: DeclarationPhoto) -> dict[str, Any]:
+    return {
+        "id": photo.pk,
+        "kind": photo.kind,
+        "kind_label": photo.get_kind_display(),
+        "width": photo.width,
+        "height": photo.height,
+        "url": f"/api/v1/photos/{photo.pk}",
+    }
+
+
 def declaration_dict(d: Declaration, *, with_rounds: bool = True) -> dict[str, Any]:
     deadline = review_deadline(d, timezone.localdate())
     registration = getattr(d, "registration", None)
@@ -117,6 +144,7 @@ def declaration_dict(d: Declaration, *, with_rounds: bool = True) -> dict[str, A
         "working_days_left": deadline.working_days_left,
         "overdue": deadline.overdue,
         "rounds": list(d.round_history.all()) if with_rounds else [],
+        "photos": [photo_dict(p) for p in d.photos.all()] if with_rounds else [],
         "number": registration.number if registration else None,
         "short_number": registration.short_number if registration else None,
     }
@@ -175,6 +203,44 @@ def submit(request: HttpRequest, pk: int) -> dict[str, Any]:
         acting_user=user, declaration=get_declaration_for_owner_side(user, pk)
     )
     return declaration_dict(declaration)
+
+
+@router.post("declarations/{pk}/photos", response={201: PhotoOut}, url_name="declaration_photos")
+def upload_photo(
+    request: HttpRequest, pk: int, kind: Form[str], file: File[UploadedFile]
+) -> Status[dict[str, Any]]:
+    """Upload one photo (multipart: kind, file). JPEG, PNG, WebP or HEIC up to 15 MB; the
+    server re-encodes it to JPEG without metadata."""
+    user = _user(request)
+    declaration = get_declaration_for_owner_side(user, pk)
+    if file.size is not None and file.size > MAX_UPLOAD_BYTES:
+        raise ActionError("photo_too_large", _("照片不能超过15MB"), field=kind)
+    photo = actions.upload_photo(
+        acting_user=user, declaration=declaration, kind=kind, data=file.read()
+    )
+    return Status(201, photo_dict(photo))
+
+
+@router.delete(
+    "declarations/{pk}/photos/{photo_id}", response=DeclarationOut, url_name="declaration_photo"
+)
+def delete_photo(request: HttpRequest, pk: int, photo_id: int) -> dict[str, Any]:
+    user = _user(request)
+    declaration = get_declaration_for_owner_side(user, pk)
+    photo = declaration.photos.filter(pk=photo_id).first()
+    if photo is None:
+        raise ActionError("not_found", _("未找到该照片"), status=404)
+    actions.delete_photo(acting_user=user, photo=photo)
+    return declaration_dict(Declaration.objects.get(pk=pk))
+
+
+@router.get("photos/{photo_id}", url_name="photo", response={200: None})
+def photo_file(request: HttpRequest, photo_id: int) -> FileResponse:
+    """The JPEG, for the owner, their agent and staff of the district."""
+    photo = get_photo_for_user(_user(request), photo_id)
+    response = FileResponse(photo.file.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 # --- the reviewer's side --------------------------------------------------------------------

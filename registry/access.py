@@ -6,7 +6,7 @@ from django.http import Http404
 
 from accounts.constants import Role
 from accounts.models import AgentConsent, User
-from registry.models import Declaration
+from registry.models import Declaration, DeclarationPhoto
 
 
 def owner_side_declarations(user: User) -> QuerySet[Declaration]:
@@ -37,3 +37,20 @@ def get_declaration_for_staff(user: User, pk: int) -> Declaration:
     if declaration is None:
         raise Http404
     return declaration
+
+
+def get_photo_for_user(user: User, pk: int) -> DeclarationPhoto:
+    """Only the owner, an agent acting for them, and staff of the declaration's district
+    (or the city) may fetch a photo; everyone else gets the same 404 as for a missing one."""
+    if user.role == Role.OWNER:
+        declarations = owner_side_declarations(user)
+    else:
+        declarations = staff_declarations(user)
+    photo = (
+        DeclarationPhoto.objects.filter(pk=pk, declaration__in=declarations)
+        .select_related("declaration")
+        .first()
+    )
+    if photo is None:
+        raise Http404
+    return photo

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,8 +22,19 @@ from catalogue.lookup import lookup_many
 from core import audit
 from core.errors import ActionError, FieldErrors
 from core.reference import city, holiday_calendar, in_plant_standards
-from registry.constants import EDITABLE, Decision, DeclarationStatus, RegistrationType
-from registry.models import Declaration, DeclarationRound, Registration
+from photos.processing import PhotoError, process_photo
+from registry.constants import (
+    BODY_PHOTOS,
+    EDITABLE,
+    IN_PLANT_LIST_PHOTOS,
+    MAX_OTHER_PHOTOS,
+    NAMEPLATE_PHOTOS,
+    Decision,
+    DeclarationStatus,
+    PhotoKind,
+    RegistrationType,
+)
+from registry.models import Declaration, DeclarationPhoto, DeclarationRound, Registration
 from registry.numbers import allocate_number
 from registry.steps import OTHER, START, STEP_FIELDS, clean_step
 from rules.emission import (
@@ -245,6 +257,7 @@ def _require_complete(declaration: Declaration) -> None:
     for step in sorted(STEP_FIELDS):
         cleaned = clean_step(step, data, {"registration_type": declaration.registration_type})
         errors.update(cleaned.errors)
+    errors.update(missing_photos(declaration))
     if declaration.step < OTHER:
         errors.setdefault("step", _("请先完成全部填报步骤"))
     if errors:
@@ -442,3 +455,91 @@ def approve(
             },
         )
     return registration
+
+
+# --- photos ---------------------------------------------------------------------------------
+
+
+def upload_photo(
+    *, acting_user: User, declaration: Declaration, kind: str, data: bytes
+) -> DeclarationPhoto:
+    """Check and re-encode the photo, then store it; a new photo of a kind replaces the
+    old one (except "other" papers, of which there may be several)."""
+    _require_owner_side(acting_user, declaration)
+    if kind not in PhotoKind.values:
+        raise ActionError("bad_kind", _("请选择照片类型"), field="kind")
+    try:
+        processed = process_photo(data)
+    except PhotoError as exc:
+        raise ActionError(f"photo_{exc.code}", str(exc), field=kind) from None
+    with transaction.atomic():
+        declaration = _locked(declaration)
+        if declaration.status not in EDITABLE:
+            raise ActionError("not_editable", _("该申报当前不能修改照片"), status=409)
+        existing = DeclarationPhoto.objects.filter(declaration=declaration, kind=kind)
+        if kind == PhotoKind.OTHER:
+            if existing.count() >= MAX_OTHER_PHOTOS:
+                raise ActionError(
+                    "too_many_photos",
+                    _("其他资料最多上传%(n)s张") % {"n": MAX_OTHER_PHOTOS},
+                    field=kind,
+                )
+        else:
+            existing.delete()
+        photo = DeclarationPhoto(
+            declaration=declaration,
+            kind=kind,
+            sha256=processed.sha256,
+            width=processed.width,
+            height=processed.height,
+            size=len(processed.data),
+            uploaded_by=acting_user,
+        )
+        photo.file.save(f"{processed.sha256}.jpg", ContentFile(processed.data), save=False)
+        photo.save()
+        audit.record(
+            "declaration.photo_uploaded",
+            actor=acting_user,
+            target=declaration,
+            data={"kind": kind, "photo": photo.pk, "sha256": processed.sha256},
+        )
+    return photo
+
+
+def delete_photo(*, acting_user: User, photo: DeclarationPhoto) -> None:
+    declaration = photo.declaration
+    _require_owner_side(acting_user, declaration)
+    with transaction.atomic():
+        declaration = _locked(declaration)
+        if declaration.status not in EDITABLE:
+            raise ActionError("not_editable", _("该申报当前不能修改照片"), status=409)
+        audit.record(
+            "declaration.photo_deleted",
+            actor=acting_user,
+            target=declaration,
+            data={"kind": photo.kind, "photo": photo.pk},
+        )
+        photo.delete()
+
+
+def missing_photos(declaration: Declaration) -> dict[str, str]:
+    """Manual 第四步 2) and Art. 6: which required photos are still missing."""
+    have = set(declaration.photos.values_list("kind", flat=True))
+    errors: dict[str, str] = {}
+    for kind in BODY_PHOTOS:
+        if kind not in have:
+            errors[kind] = _("请上传%(label)s照片") % {"label": PhotoKind(kind).label}
+    if declaration.has_nameplates and not have.intersection(NAMEPLATE_PHOTOS):
+        errors["nameplates"] = _(
+            "有铭牌的机械须至少上传机械铭牌、发动机铭牌、机械环保代码、环保信息标签、"
+            "发动机型式核准号照片中的一张"
+        )
+    if declaration.has_nameplates is False and PhotoKind.CERTIFICATE not in have:
+        errors[PhotoKind.CERTIFICATE] = _("无铭牌的机械须上传合格证照片")
+    if declaration.registration_type == RegistrationType.IN_PLANT:
+        for kind in IN_PLANT_LIST_PHOTOS:
+            if kind not in have:
+                errors[kind] = _("场内车辆须上传%(label)s照片") % {"label": PhotoKind(kind).label}
+    if have.intersection(IN_PLANT_LIST_PHOTOS) and not declaration.machine_disclosure_number:
+        errors["machine_disclosure_number"] = _("已上传环保信息随车清单的，须填写环保信息公开编号")
+    return errors

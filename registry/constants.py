@@ -36,3 +36,30 @@ class RegistrationStatus(models.TextChoices):
 
 # Which declarations an owner may still edit.
 EDITABLE = frozenset({DeclarationStatus.DRAFT, DeclarationStatus.RETURNED})
+
+
+class PhotoKind(models.TextChoices):
+    FRONT = "front", _("机身正面")
+    REAR = "rear", _("机身后面")
+    FRONT_45 = "front_45", _("机身45度前侧")
+    MACHINE_NAMEPLATE = "machine_nameplate", _("机械铭牌")
+    ENGINE_NAMEPLATE = "engine_nameplate", _("发动机铭牌")
+    ENV_CODE = "env_code", _("机械环保代码")
+    ENV_LABEL = "env_label", _("环保信息标签")
+    TYPE_APPROVAL = "type_approval", _("发动机型式核准号")
+    CERTIFICATE = "certificate", _("合格证")
+    LIST_FRONT = "list_front", _("环保信息随车清单正面")
+    LIST_BACK = "list_back", _("环保信息随车清单背面")
+    OTHER = "other", _("其他资料")
+
+
+BODY_PHOTOS = (PhotoKind.FRONT, PhotoKind.REAR, PhotoKind.FRONT_45)
+NAMEPLATE_PHOTOS = (
+    PhotoKind.MACHINE_NAMEPLATE,
+    PhotoKind.ENGINE_NAMEPLATE,
+    PhotoKind.ENV_CODE,
+    PhotoKind.ENV_LABEL,
+    PhotoKind.TYPE_APPROVAL,
+)
+IN_PLANT_LIST_PHOTOS = (PhotoKind.LIST_FRONT, PhotoKind.LIST_BACK)
+MAX_OTHER_PHOTOS = 10

@@ -8,6 +8,7 @@ from registry.constants import (
     AcquisitionKind,
     Decision,
     DeclarationStatus,
+    PhotoKind,
     RegistrationStatus,
     RegistrationType,
 )
@@ -201,3 +202,30 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+def _photo_path(instance: "DeclarationPhoto", filename: str) -> str:
+    # Named by content hash: never guessable from the declaration id, never overwritten.
+    return f"declarations/{instance.sha256[:2]}/{instance.sha256}.jpg"
+
+
+class DeclarationPhoto(models.Model):
+    """A photo of the machine or its papers, re-encoded to JPEG without metadata."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="photos")
+    kind = models.CharField(_("照片类型"), max_length=24, choices=PhotoKind.choices)
+    file = models.FileField(_("文件"), upload_to=_photo_path)
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("申报照片")
+        verbose_name_plural = _("申报照片")
+        ordering = ["declaration", "kind", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"#{self.declaration_id} {self.get_kind_display()}"

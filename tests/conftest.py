@@ -18,6 +18,12 @@ def fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    # Uploaded photos go to a folder of the test's own, never into var/.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def make_user(phone: str, name: str, **fields) -> User:
     user = User(phone=phone, name=name, **fields)
     user.set_password(PASSWORD)

@@ -1,9 +1,10 @@
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts import actions as account_actions
 from tests.api.test_accounts_api import call
-from tests.registry.helpers import BASIC_DATA, MACHINE_DATA, START_DATA
+from tests.registry.helpers import BASIC_DATA, MACHINE_DATA, START_DATA, jpeg
 
 
 @pytest.fixture(autouse=True)
@@ -24,6 +25,17 @@ def test_owner_declares_and_reviewer_approves(
     response = call(client, "post", "declarations", START_DATA, token=t)
     assert response.status_code == 201, response.content
     pk = response.json()["id"]
+    for kind in ("front", "rear", "front_45", "machine_nameplate"):
+        response = client.post(
+            f"/api/v1/declarations/{pk}/photos",
+            {"kind": kind, "file": SimpleUploadedFile("p.jpg", jpeg(), "image/jpeg")},
+            HTTP_AUTHORIZATION=f"Bearer {t}",
+        )
+        assert response.status_code == 201, response.content
+    photo_url = response.json()["url"]
+    assert client.get(photo_url, HTTP_AUTHORIZATION=f"Bearer {t}")["Content-Type"] == "image/jpeg"
+    outsider = token(other_owner)
+    assert client.get(photo_url, HTTP_AUTHORIZATION=f"Bearer {outsider}").status_code == 404
     for step, data in ((1, BASIC_DATA), (2, {"has_nameplates": True}), (3, MACHINE_DATA), (4, {})):
         response = call(client, "put", f"declarations/{pk}/steps/{step}", {"data": data}, token=t)
         assert response.status_code == 200, response.content
@@ -56,6 +68,10 @@ def test_owner_declares_and_reviewer_approves(
     assert approved["number"] == "工程机械沪L4-00001"
     mine = call(client, "get", "declarations", token=t).json()
     assert [(d["status"], d["short_number"]) for d in mine] == [("approved", "沪L4-00001")]
+    # The reviewer of the district sees the photos; one of another district does not.
+    rt = f"Bearer {r}"
+    assert client.get(photo_url, HTTP_AUTHORIZATION=rt).status_code == 200
+    assert client.get(photo_url, HTTP_AUTHORIZATION=f"Bearer {other}").status_code == 404
 
 
 @pytest.mark.django_db

@@ -1,4 +1,5 @@
 from datetime import date
+from typing import Any
 
 import pytest
 import time_machine
@@ -11,7 +12,7 @@ from registry import actions
 from registry.constants import DeclarationStatus
 from registry.models import DeclarationRound, NumberCounter, Registration
 from registry.steps import BASIC, MACHINE
-from tests.registry.helpers import declare
+from tests.registry.helpers import declare, jpeg
 
 # A Monday in 2026, inside the holiday table, so review deadlines can be computed.
 TODAY = "2026-11-23 10:00 +0800"
@@ -111,16 +112,41 @@ class TestDeclarationFlow:
         assert NumberCounter.objects.get(prefix="沪L4").last_serial == 3
 
     def test_in_plant_vehicle_is_numbered_as_such(self, owner, reviewer):
+        in_plant: dict[str, Any] = {
+            "start": {"registration_type": "in_plant"},
+            "basic": {"machine_type": "叉车", "in_plant_plate": "场A12345"},
+            "has_nameplates": False,
+        }
+        # The 随车清单 is uploaded, so its disclosure number is required (manual 第四步 1)).
+        with pytest.raises(FieldErrors) as exc:
+            declare(owner, machine={"machine_disclosure_number": ""}, **in_plant)
+        assert "须填写环保信息公开编号" in exc.value.errors["machine_disclosure_number"]
         d = declare(
-            owner,
-            start={"registration_type": "in_plant"},
-            basic={"machine_type": "叉车", "in_plant_plate": "场A12345"},
-            machine={"machine_disclosure_number": ""},
+            owner, machine={"machine_disclosure_number": "CNZBG5000L53000006000001"}, **in_plant
         )
-        # Produced 2021-03-01: 国5 by the new-vehicle standard dates (国6 from 2021-07-01).
-        assert (d.stage, d.stage_rule) == (5, "in_plant_standard")
+        assert (d.stage, d.stage_rule) == (5, "machine_label")
         registration = actions.approve(acting_user=reviewer, declaration=d)
         assert registration.number == "场内车辆沪L5-00001"
+
+    def test_required_photos(self, owner):
+        draft = declare(owner, submit=False)
+        draft.photos.filter(kind__in=["rear", "machine_nameplate"]).delete()
+        with pytest.raises(FieldErrors) as exc:
+            actions.submit(acting_user=owner, declaration=draft)
+        assert set(exc.value.errors) == {"rear", "nameplates"}
+
+    def test_photo_is_checked_and_replaced(self, owner):
+        draft = declare(owner, submit=False)
+        with pytest.raises(ActionError) as exc:
+            actions.upload_photo(
+                acting_user=owner, declaration=draft, kind="front", data=b"%PDF-1.4 not a photo"
+            )
+        assert exc.value.code == "photo_not_image" and exc.value.field == "front"
+        photo = actions.upload_photo(
+            acting_user=owner, declaration=draft, kind="front", data=jpeg("blue")
+        )
+        assert draft.photos.filter(kind="front").get() == photo
+        assert photo.file.read()[:2] == b"\xff\xd8"
 
     def test_override_needs_a_reason(self, owner, reviewer):
         d = declare(owner)
