@@ -18,6 +18,7 @@ ANY_STAFF = frozenset({Role.CLERK, Role.REVIEWER, Role.CITY_ADMIN, Role.INSPECTO
 DISTRICT_AND_CITY = frozenset({Role.CLERK, Role.REVIEWER, Role.CITY_ADMIN})
 OWNER_SIDE = frozenset({Role.OWNER, Role.CLERK})
 REVIEWERS = frozenset({Role.REVIEWER})
+CLERKS = frozenset({Role.CLERK})
 PHOTO_VIEWERS = frozenset({Role.OWNER, Role.CLERK, Role.REVIEWER, Role.CITY_ADMIN})
 
 Rule = str | frozenset[Role]
@@ -36,10 +37,30 @@ ACCESS: Final[dict[str, Rule]] = {
     "owners:agent_request": OWNER,
     "owners:agent_confirm": OWNER,
     "owners:consent_withdraw": OWNER,
+    # The declaration wizard: owners and agents, and counter clerks filing for an owner.
+    "owners:declarations": OWNER_SIDE,
+    "owners:declaration_new": OWNER_SIDE,
+    "owners:declaration": OWNER_SIDE,
+    "owners:declaration_step": OWNER_SIDE,
+    "owners:declaration_summary": OWNER_SIDE,
+    "owners:declaration_submit": OWNER_SIDE,
+    "owners:declaration_check_group": OWNER_SIDE,
+    "owners:declaration_photo_upload": OWNER_SIDE,
+    "owners:declaration_photo_delete": OWNER_SIDE,
+    "owners:photo": PHOTO_VIEWERS,
     # Back office
     "backoffice:login": PUBLIC,
     "backoffice:home": ANY_STAFF,
     "backoffice:owners": DISTRICT_AND_CITY,
+    # Review: district staff and the city read; only reviewers decide (Art. 8).
+    "backoffice:review_queue": DISTRICT_AND_CITY,
+    "backoffice:review": DISTRICT_AND_CITY,
+    "backoffice:photo": DISTRICT_AND_CITY,
+    "backoffice:approve": REVIEWERS,
+    "backoffice:return": REVIEWERS,
+    "backoffice:refuse": REVIEWERS,
+    # Counter intake (Art. 5): the clerk starts a declaration for an owner who is present.
+    "backoffice:intake": CLERKS,
     # API
     "api:openapi-json": PUBLIC,
     "api:openapi-view": PUBLIC,

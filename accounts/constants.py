@@ -24,6 +24,7 @@ class SmsPurpose(models.TextChoices):
     REGISTER = "register", _("注册")
     RESET_PASSWORD = "reset_password", _("重置密码")
     AGENT_CONSENT = "agent_consent", _("委托代办确认")
+    COUNTER_INTAKE = "counter_intake", _("窗口代办确认")
 
 
 class Department(models.TextChoices):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from owners import views
+from owners import declarations, views
 
 app_name = "owners"
 
@@ -21,4 +21,37 @@ urlpatterns = [
         views.consent_withdraw,
         name="consent_withdraw",
     ),
+    # The declaration wizard (manual 第四步 to 第六步).
+    path("declarations/", declarations.declarations, name="declarations"),
+    path("declarations/new/", declarations.declaration_new, name="declaration_new"),
+    path(
+        "declarations/check-group/",
+        declarations.declaration_check_group,
+        name="declaration_check_group",
+    ),
+    path("declarations/<int:pk>/", declarations.declaration, name="declaration"),
+    path(
+        "declarations/<int:pk>/step/<int:step>/",
+        declarations.declaration_step,
+        name="declaration_step",
+    ),
+    path(
+        "declarations/<int:pk>/summary/",
+        declarations.declaration_summary,
+        name="declaration_summary",
+    ),
+    path(
+        "declarations/<int:pk>/submit/", declarations.declaration_submit, name="declaration_submit"
+    ),
+    path(
+        "declarations/<int:pk>/photos/",
+        declarations.declaration_photo_upload,
+        name="declaration_photo_upload",
+    ),
+    path(
+        "declarations/<int:pk>/photos/<int:photo_id>/delete/",
+        declarations.declaration_photo_delete,
+        name="declaration_photo_delete",
+    ),
+    path("photos/<int:pk>/", declarations.photo, name="photo"),
 ]

@@ -32,6 +32,24 @@ def get_declaration_for_owner_side(user: User, pk: int) -> Declaration:
     return declaration
 
 
+def filer_declarations(user: User) -> QuerySet[Declaration]:
+    """Who may fill in and submit a declaration: the owner side, and a counter clerk for
+    declarations in the clerk's district (the clerk files for the owner at the counter,
+    Art. 5). Matches registry.actions._require_owner_side."""
+    if user.role == Role.CLERK:
+        return Declaration.objects.filter(district=user.district)
+    if user.role == Role.OWNER:
+        return owner_side_declarations(user)
+    return Declaration.objects.none()
+
+
+def get_declaration_for_filer(user: User, pk: int) -> Declaration:
+    declaration = filer_declarations(user).filter(pk=pk).first()
+    if declaration is None:
+        raise Http404
+    return declaration
+
+
 def get_declaration_for_staff(user: User, pk: int) -> Declaration:
     declaration = staff_declarations(user).filter(pk=pk).first()
     if declaration is None:

@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actions import can_act_for
-from accounts.constants import Role
+from accounts.constants import Role, SmsPurpose
 from accounts.models import User
-from accounts.sms import send_sms
+from accounts.sms import issue_code, send_sms, take_code
 from catalogue.lookup import lookup_many
 from core import audit
 from core.errors import ActionError, FieldErrors
@@ -81,10 +81,21 @@ def start_declaration(*, acting_user: User, owner: User, data: dict[str, Any]) -
     """The start page: registration district, site and type. Creates the draft."""
     if owner.role != Role.OWNER:
         raise ActionError("bad_owner", _("机械所有者须为已注册的机主或单位"), field="owner")
+    if acting_user.role == Role.CLERK:
+        # Art. 5 at the counter: the owner's SMS code first (start_counter_declaration).
+        raise ActionError(
+            "counter_code_required",
+            _("窗口代办须先由机主短信验证码确认，请在工作台“窗口受理”中办理"),
+            status=403,
+        )
     cleaned = clean_step(START, data, {})
     if cleaned.errors:
         raise FieldErrors(cleaned.errors)
-    draft = Declaration(owner=owner, declared_by=acting_user, step=0, **cleaned.values)
+    return _create_draft(acting_user, owner, cleaned.values)
+
+
+def _create_draft(acting_user: User, owner: User, values: dict[str, Any]) -> Declaration:
+    draft = Declaration(owner=owner, declared_by=acting_user, step=0, **values)
     _require_owner_side(acting_user, draft)
     with transaction.atomic():
         draft.save()
@@ -92,6 +103,75 @@ def start_declaration(*, acting_user: User, owner: User, data: dict[str, Any]) -
             "declaration.started", actor=acting_user, target=draft, data={"owner": owner.pk}
         )
     return draft
+
+
+# --- the counter (Art. 5) --------------------------------------------------------------------
+
+
+def _require_clerk(user: User) -> None:
+    if user.role != Role.CLERK:
+        raise ActionError("not_allowed", _("只有窗口受理员可以办理窗口申报"), status=403)
+
+
+def _require_active_owner(owner: User) -> None:
+    if not (owner.role == Role.OWNER and owner.is_active):
+        raise ActionError("bad_owner", _("机械所有者须为已注册的机主或单位"), field="owner")
+
+
+def request_counter_intake(*, acting_user: User, owner: User) -> None:
+    """At the counter the owner proves they are present (and agree) by reading out the
+    code sent to the phone they registered; the clerk never learns it otherwise."""
+    _require_clerk(acting_user)
+    _require_active_owner(owner)
+    district = city().district(acting_user.district).name
+    with transaction.atomic():
+        issue_code(
+            owner.phone,
+            SmsPurpose.COUNTER_INTAKE,
+            # {code} is filled by issue_code; the district is filled here.
+            _(
+                "您正在%(district)s窗口办理非道路移动机械申报，验证码{code}，5分钟内有效。"
+                "如您本人不在窗口办理，请勿告知他人。"
+            )
+            % {"district": district},
+            requested_by=acting_user,
+        )
+        audit.record(
+            "declaration.counter_intake_requested",
+            actor=acting_user,
+            target=owner,
+            data={"district": acting_user.district},
+        )
+
+
+def start_counter_declaration(
+    *, acting_user: User, owner: User, code: str, data: dict[str, Any]
+) -> Declaration:
+    """The owner's code confirmed, the clerk starts the draft for them in the clerk's own
+    district (a clerk cannot file into another district's queue)."""
+    _require_clerk(acting_user)
+    _require_active_owner(owner)
+    data = {**data, "district": acting_user.district}
+    # Check the form first, so that a typo in the address does not use up the owner's code.
+    cleaned = clean_step(START, data, {})
+    if cleaned.errors:
+        raise FieldErrors(cleaned.errors)
+    declaration = None
+    with transaction.atomic():
+        error = take_code(owner.phone, SmsPurpose.COUNTER_INTAKE, code, requested_by=acting_user)
+        if error is None:
+            declaration = _create_draft(acting_user, owner, cleaned.values)
+            audit.record(
+                "declaration.counter_intake_confirmed",
+                actor=acting_user,
+                target=declaration,
+                data={"owner": owner.pk},
+            )
+    # Raised only now, so that the wrong try counted by take_code is committed.
+    if error is not None:
+        raise error
+    assert declaration is not None
+    return declaration
 
 
 def save_step(
@@ -250,8 +330,9 @@ def submit(*, acting_user: User, declaration: Declaration) -> Declaration:
     return declaration
 
 
-def _require_complete(declaration: Declaration) -> None:
-    """Every step passes its checks again (rules may have changed since it was saved)."""
+def submission_problems(declaration: Declaration) -> dict[str, str]:
+    """What submit would refuse, field by field: every step passes its checks again (rules
+    may have changed since it was saved). Read-only, so the summary page can list it."""
     data = _snapshot(declaration)
     errors: dict[str, str] = {}
     for step in sorted(STEP_FIELDS):
@@ -260,6 +341,11 @@ def _require_complete(declaration: Declaration) -> None:
     errors.update(missing_photos(declaration))
     if declaration.step < OTHER:
         errors.setdefault("step", _("请先完成全部填报步骤"))
+    return errors
+
+
+def _require_complete(declaration: Declaration) -> None:
+    errors = submission_problems(declaration)
     if errors:
         raise FieldErrors(errors)
 

@@ -3,13 +3,13 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from accounts.models import User
 from core.reference import holiday_calendar
 from registry.access import owner_side_declarations, staff_declarations
 from registry.constants import DeclarationStatus
-from registry.models import Declaration
+from registry.models import Declaration, DeclarationRound
 from rules.workdays import HolidayCalendar, MissingYearError
 
 
@@ -19,6 +19,15 @@ def progress_list(user: User) -> QuerySet[Declaration]:
         owner_side_declarations(user)
         .select_related("owner", "registration")
         .order_by("-created_at", "-pk")
+    )
+
+
+def with_latest_round(declarations: QuerySet[Declaration]) -> QuerySet[Declaration]:
+    """Attach each declaration's current round as `latest_rounds` (a list of at most one),
+    in one query for the whole list instead of one per declaration."""
+    latest = DeclarationRound.objects.filter(number=F("declaration__rounds"))
+    return declarations.prefetch_related(
+        Prefetch("round_history", queryset=latest, to_attr="latest_rounds")
     )
 
 

@@ -10,6 +10,7 @@ from accounts.models import User
 from registry import actions
 from registry.models import Declaration
 from registry.steps import BASIC, MACHINE, OTHER, PHOTOS
+from tests.conftest import last_code
 
 START_DATA = {
     "district": "L",
@@ -66,9 +67,19 @@ def declare(
     has_nameplates: bool = True,
 ) -> Declaration:
     owner = owner or acting_user
-    declaration = actions.start_declaration(
-        acting_user=acting_user, owner=owner, data={**START_DATA, **(start or {})}
-    )
+    if acting_user.role == "clerk":
+        # At the counter the owner's SMS code confirms the intake first (Art. 5).
+        actions.request_counter_intake(acting_user=acting_user, owner=owner)
+        declaration = actions.start_counter_declaration(
+            acting_user=acting_user,
+            owner=owner,
+            code=last_code(owner.phone),
+            data={**START_DATA, **(start or {})},
+        )
+    else:
+        declaration = actions.start_declaration(
+            acting_user=acting_user, owner=owner, data={**START_DATA, **(start or {})}
+        )
     start_data = {**START_DATA, **(start or {})}
     for kind in photos_for(start_data["registration_type"], has_nameplates):
         actions.upload_photo(

@@ -227,13 +227,18 @@ class TestWhoMayAct:
                 attempt()
             assert exc.value.status == 404
 
-    def test_counter_clerk_of_the_district_files_for_an_owner(self, owner, clerk):
-        d = declare(clerk, owner, start={"district": "A"})
-        assert d.declared_by == clerk and d.owner == owner
+    def test_counter_clerk_files_for_an_owner_in_their_own_district(self, owner, clerk):
+        d = declare(clerk, owner, start={"district": "L"})
+        assert d.declared_by == clerk and d.owner == owner and d.district == "A"
 
-    def test_counter_clerk_of_another_district_is_refused(self, owner, clerk):
-        with pytest.raises(ActionError):
-            declare(clerk, owner, start={"district": "L"})
+    def test_counter_clerk_needs_the_owners_code(self, owner, clerk):
+        with pytest.raises(ActionError) as exc:
+            actions.start_declaration(
+                acting_user=clerk,
+                owner=owner,
+                data={"district": "A", "site_type": "工地", "registration_type": "machine"},
+            )
+        assert exc.value.code == "counter_code_required"
 
 
 def _basic(declaration) -> dict:
