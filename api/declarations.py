@@ -11,6 +11,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from accounts.models import User
+from catalogue.lookup import lookup
 from core.errors import ActionError
 from photos.processing import MAX_UPLOAD_BYTES
 from registry import actions
@@ -44,10 +45,24 @@ class GroupIn(Schema):
     value: str
 
 
+class CatalogueOut(Schema):
+    kind: str
+    stage: int
+    maker: str
+    model: str
+    machine_type: str
+    machine_name: str
+    engine_maker: str
+    engine_model: str
+    power_kw: float | None
+    fuel_type: str
+
+
 class GroupOut(Schema):
     value: str
     error: str | None
     warnings: list[str]
+    catalogue: CatalogueOut | None
 
 
 class RoundOut(Schema):
@@ -193,7 +208,13 @@ def check(request: HttpRequest, payload: GroupIn) -> dict[str, Any]:
     if payload.group not in ID_GROUPS:
         raise ActionError("unknown_group", _("无法识别的编码组"), field="group")
     result = check_group(payload.group, payload.value)
-    return {"value": result.value, "error": result.error, "warnings": list(result.warnings)}
+    known = lookup(result.value) if result.value and not result.error else None
+    return {
+        "value": result.value,
+        "error": result.error,
+        "warnings": list(result.warnings),
+        "catalogue": known,  # what saving step 3 fills into blank fields
+    }
 
 
 @router.post("declarations/{pk}/submit", response=DeclarationOut, url_name="declaration_submit")

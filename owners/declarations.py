@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.constants import Role
 from accounts.models import User
 from accounts.queries import consents_as_agent
+from catalogue.lookup import lookup
 from core.errors import ActionError, FieldErrors
 from core.reference import in_plant_standards
 from owners import wizard
@@ -360,10 +361,11 @@ def declaration_check_group(request: HttpRequest) -> HttpResponse:
         )
     value = request.POST.get("value", request.POST.get(group, ""))
     result = check_group(group, value)
+    known = lookup(result.value) if result.value and not result.error else None
     return render(
         request,
         "owners/_check_group.html",
-        {"result": result, "skipped": not result.value and not result.error},
+        {"result": result, "skipped": not result.value and not result.error, "known": known},
     )
 
 

@@ -36,7 +36,7 @@ from registry.constants import (
 )
 from registry.models import Declaration, DeclarationPhoto, DeclarationRound, Registration
 from registry.numbers import allocate_number
-from registry.steps import OTHER, START, STEP_FIELDS, clean_step
+from registry.steps import MACHINE, OTHER, START, STEP_FIELDS, clean_step
 from rules.emission import (
     Rule,
     StageDecision,
@@ -193,12 +193,51 @@ def save_step(
             )
         for name, value in cleaned.values.items():
             setattr(declaration, name, value)
+        prefilled = _prefill_from_catalogue(declaration) if step == MACHINE else []
         declaration.step = max(declaration.step, step)
-        declaration.save(update_fields=[*cleaned.values, "step", "updated_at"])
+        declaration.save(update_fields=[*cleaned.values, *prefilled, "step", "updated_at"])
         audit.record(
             "declaration.step_saved", actor=acting_user, target=declaration, data={"step": step}
         )
     return declaration
+
+
+# Catalogue field -> declaration field, for the blanks a known number can fill.
+CATALOGUE_MACHINE_FIELDS = {
+    "maker": "maker",
+    "model": "machine_model",
+    "machine_name": "machine_name",
+}
+CATALOGUE_ENGINE_FIELDS = {
+    "engine_maker": "engine_maker",
+    "engine_model": "engine_model",
+    "power_kw": "engine_power_kw",
+    "fuel_type": "fuel_type",
+    "stage": "engine_stage",
+}
+
+
+def _prefill_from_catalogue(declaration: Declaration) -> list[str]:
+    """Fill what the owner left blank from the disclosure catalogue when it knows the
+    machine's or the engine's number; never overwrite what the owner typed."""
+    numbers = [declaration.machine_disclosure_number, declaration.engine_number]
+    known = lookup_many(n for n in numbers if n)
+    filled: list[str] = []
+    machine = known.get(declaration.machine_disclosure_number)
+    engine = known.get(declaration.engine_number)
+    for match, mapping in (
+        (machine, CATALOGUE_MACHINE_FIELDS),
+        (machine, CATALOGUE_ENGINE_FIELDS),
+        (engine, CATALOGUE_ENGINE_FIELDS),
+    ):
+        if match is None:
+            continue
+        for source, target in mapping.items():
+            value = getattr(match, source)
+            if value not in ("", None) and getattr(declaration, target) in ("", None):
+                setattr(declaration, target, value)
+                filled.append(target)
+    return filled
 
 
 def _snapshot(declaration: Declaration) -> dict[str, Any]:
@@ -245,16 +284,16 @@ def _review_warnings(declaration: Declaration, today: date) -> list[str]:
             warnings.append(
                 _("编号 %(number)s 不在环保信息公开目录中，请核对铭牌照片") % {"number": number}
             )
-    for field, label in (
-        ("machine_env_code", _("机械环保代码")),
-        ("pin", _("产品识别码PIN")),
-        ("machine_disclosure_number", _("环保信息公开编号")),
+    # One disclosure number covers a whole model, so it is shared on purpose; these are not.
+    same_serial = {"factory_serial": declaration.factory_serial, "maker": declaration.maker}
+    for field, label, match in (
+        ("machine_env_code", _("机械环保代码"), {"machine_env_code": declaration.machine_env_code}),
+        ("pin", _("产品识别码PIN"), {"pin": declaration.pin}),
+        ("factory_serial", _("同一厂家的出厂编号"), same_serial),
     ):
         value = getattr(declaration, field)
-        if field == "machine_disclosure_number":
-            continue  # one disclosure number covers a whole model: shared on purpose
         if value and (
-            Declaration.objects.filter(**{field: value})
+            Declaration.objects.filter(**match)
             .exclude(pk=declaration.pk)
             .exclude(status__in=[DeclarationStatus.DRAFT, DeclarationStatus.REFUSED])
             .exists()

@@ -87,3 +87,18 @@ def test_step_errors_have_fields(client, owner):
     )
     assert response.status_code == 400
     assert set(response.json()["error"]["fields"]) == {"acquisition_date", "machine_type"}
+
+
+@pytest.mark.django_db
+def test_group_check_tells_what_the_catalogue_knows(client, owner):
+    from catalogue.models import CatalogueEntry
+
+    CatalogueEntry.objects.create(
+        number="CNFJG4000L53000006000001", kind="machine", stage=4, maker="三一", model="SY215C"
+    )
+    body = {"group": "machine_disclosure_number", "value": "cnfjg4000l53000006000001"}
+    known = call(client, "post", "identification-checks", body, token=token(owner)).json()
+    assert known["catalogue"]["maker"] == "三一" and known["catalogue"]["stage"] == 4
+    body["value"] = "CNFJG4000L53000006000009"
+    unknown = call(client, "post", "identification-checks", body, token=token(owner)).json()
+    assert unknown["catalogue"] is None and unknown["error"] is None

@@ -274,3 +274,52 @@ def test_catalogue_knows_or_flags_the_number(owner):
         known = declare(owner, machine={"machine_disclosure_number": "CNFJG4000L53000006000002"})
         assert not any("不在环保信息公开目录中" in w for w in known.warnings)
         assert known.status == "submitted"
+
+
+@pytest.mark.django_db
+def test_catalogue_prefills_what_the_owner_left_blank(owner):
+    from decimal import Decimal
+
+    from catalogue.models import CatalogueEntry
+
+    CatalogueEntry.objects.create(
+        number="CNFJG4000L53000006000003",
+        kind="machine",
+        stage=4,
+        maker="三一重机有限公司",
+        model="SY215C",
+        engine_maker="康明斯",
+        engine_model="QSB4.5",
+        power_kw=Decimal("118.0"),
+        fuel_type="柴油",
+    )
+    with time_machine.travel(TODAY, tick=False):
+        d = declare(
+            owner,
+            submit=False,
+            machine={
+                "machine_disclosure_number": "CN FJ G4 00 0L53 000006 000003",
+                "engine_maker": "",
+                "engine_power_kw": "",
+                "engine_stage": "",
+            },
+        )
+    d.refresh_from_db()
+    assert (d.engine_maker, d.engine_model, d.engine_power_kw) == (
+        "康明斯",
+        "QSB4.5",
+        Decimal("118.0"),
+    )
+    assert d.engine_stage == 4
+    assert d.maker == "三一重机有限公司"  # typed by the owner in step 1: kept as it was
+
+
+@pytest.mark.django_db
+def test_duplicate_serial_of_the_same_maker_is_flagged(owner, other_owner):
+    with time_machine.travel(TODAY, tick=False):
+        first = declare(owner)
+        assert not any("出厂编号" in w for w in first.warnings)
+        second = declare(other_owner)
+        assert any("同一厂家的出厂编号 SY021CAB12345" in w for w in second.warnings)
+        other_maker = declare(other_owner, basic={"maker": "徐工集团"})
+        assert not any("出厂编号" in w for w in other_maker.warnings)
