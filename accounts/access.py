@@ -88,6 +88,8 @@ ACCESS: Final[dict[str, Rule]] = {
     "api:declaration_photos": OWNER_SIDE,
     "api:declaration_photo": OWNER_SIDE,
     "api:photo": PHOTO_VIEWERS,
+    "api:counter_intake_codes": CLERKS,
+    "api:counter_intake": CLERKS,
     "api:review_queue": DISTRICT_AND_CITY,
     "api:review_declaration": DISTRICT_AND_CITY,
     "api:review_approve": REVIEWERS,

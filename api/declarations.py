@@ -16,7 +16,7 @@ from core.errors import ActionError
 from photos.processing import MAX_UPLOAD_BYTES
 from registry import actions
 from registry.access import (
-    get_declaration_for_owner_side,
+    get_declaration_for_filer,
     get_declaration_for_staff,
     get_photo_for_user,
 )
@@ -189,13 +189,13 @@ def start(request: HttpRequest, payload: StartIn) -> Status[dict[str, Any]]:
 
 @router.get("declarations/{pk}", response=DeclarationOut, url_name="declaration")
 def get(request: HttpRequest, pk: int) -> dict[str, Any]:
-    return declaration_dict(get_declaration_for_owner_side(_user(request), pk))
+    return declaration_dict(get_declaration_for_filer(_user(request), pk))
 
 
 @router.put("declarations/{pk}/steps/{step}", response=DeclarationOut, url_name="declaration_step")
 def save_step(request: HttpRequest, pk: int, step: int, payload: StepIn) -> dict[str, Any]:
     user = _user(request)
-    declaration = get_declaration_for_owner_side(user, pk)
+    declaration = get_declaration_for_filer(user, pk)
     declaration = actions.save_step(
         acting_user=user, declaration=declaration, step=step, data=payload.data
     )
@@ -220,9 +220,7 @@ def check(request: HttpRequest, payload: GroupIn) -> dict[str, Any]:
 @router.post("declarations/{pk}/submit", response=DeclarationOut, url_name="declaration_submit")
 def submit(request: HttpRequest, pk: int) -> dict[str, Any]:
     user = _user(request)
-    declaration = actions.submit(
-        acting_user=user, declaration=get_declaration_for_owner_side(user, pk)
-    )
+    declaration = actions.submit(acting_user=user, declaration=get_declaration_for_filer(user, pk))
     return declaration_dict(declaration)
 
 
@@ -233,7 +231,7 @@ def upload_photo(
     """Upload one photo (multipart: kind, file). JPEG, PNG, WebP or HEIC up to 15 MB; the
     server re-encodes it to JPEG without metadata."""
     user = _user(request)
-    declaration = get_declaration_for_owner_side(user, pk)
+    declaration = get_declaration_for_filer(user, pk)
     if file.size is not None and file.size > MAX_UPLOAD_BYTES:
         raise ActionError("photo_too_large", _("照片不能超过15MB"), field=kind)
     photo = actions.upload_photo(
@@ -247,7 +245,7 @@ def upload_photo(
 )
 def delete_photo(request: HttpRequest, pk: int, photo_id: int) -> dict[str, Any]:
     user = _user(request)
-    declaration = get_declaration_for_owner_side(user, pk)
+    declaration = get_declaration_for_filer(user, pk)
     photo = declaration.photos.filter(pk=photo_id).first()
     if photo is None:
         raise ActionError("not_found", _("未找到该照片"), status=404)
@@ -262,6 +260,54 @@ def photo_file(request: HttpRequest, photo_id: int) -> FileResponse:
     response = FileResponse(photo.file.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+# --- the counter (Art. 5) --------------------------------------------------------------------
+
+
+class IntakeCodeIn(Schema):
+    owner_id: int
+
+
+class IntakeIn(Schema):
+    owner_id: int
+    code: str
+    site_type: str
+    site_address: str = ""
+    registration_type: str
+
+
+class Message(Schema):
+    message: str
+
+
+def _counter_owner(owner_id: int) -> User:
+    owner = User.objects.filter(pk=owner_id).first()
+    if owner is None:
+        raise ActionError("owner_not_found", _("未找到该机主"), field="owner_id", status=404)
+    return owner
+
+
+@router.post("counter/intake-codes", response={202: Message}, url_name="counter_intake_codes")
+def counter_code(request: HttpRequest, payload: IntakeCodeIn) -> Status[dict[str, str]]:
+    """A counter clerk sends the owner a code; the owner reads it out to confirm the intake."""
+    actions.request_counter_intake(
+        acting_user=_user(request), owner=_counter_owner(payload.owner_id)
+    )
+    return Status(202, {"message": _("验证码已发送至机主手机")})
+
+
+@router.post("counter/declarations", response={201: DeclarationOut}, url_name="counter_intake")
+def counter_start(request: HttpRequest, payload: IntakeIn) -> Status[dict[str, Any]]:
+    """With the owner's code, the clerk starts the declaration in the clerk's district; the
+    steps then go through the same endpoints as the owner's."""
+    declaration = actions.start_counter_declaration(
+        acting_user=_user(request),
+        owner=_counter_owner(payload.owner_id),
+        code=payload.code,
+        data=payload.dict(exclude={"owner_id", "code"}),
+    )
+    return Status(201, declaration_dict(declaration))
 
 
 # --- the reviewer's side --------------------------------------------------------------------

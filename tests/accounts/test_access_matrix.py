@@ -93,6 +93,8 @@ MATRIX = [
     ("api:declaration_photos", "post", "/api/v1/declarations/1/photos", OWNER_SIDE),
     ("api:declaration_photo", "delete", "/api/v1/declarations/1/photos/1", OWNER_SIDE),
     ("api:photo", "get", "/api/v1/photos/1", OWNERS | DISTRICT_AND_CITY),
+    ("api:counter_intake_codes", "post", "/api/v1/counter/intake-codes", {CLERK}),
+    ("api:counter_intake", "post", "/api/v1/counter/declarations", {CLERK}),
     ("api:review_queue", "get", "/api/v1/review/declarations", DISTRICT_AND_CITY),
     ("api:review_declaration", "get", "/api/v1/review/declarations/1", DISTRICT_AND_CITY),
     ("api:review_approve", "post", "/api/v1/review/declarations/1/approve", {REVIEWER}),

@@ -102,3 +102,32 @@ def test_group_check_tells_what_the_catalogue_knows(client, owner):
     body["value"] = "CNFJG4000L53000006000009"
     unknown = call(client, "post", "identification-checks", body, token=token(owner)).json()
     assert unknown["catalogue"] is None and unknown["error"] is None
+
+
+@pytest.mark.django_db
+def test_counter_intake_over_the_api(client, clerk, owner):
+    from tests.conftest import last_code
+
+    t = token(clerk)
+    refused = call(client, "post", "declarations", {**START_DATA, "owner_id": owner.pk}, token=t)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "counter_code_required"
+    sent = call(client, "post", "counter/intake-codes", {"owner_id": owner.pk}, token=t)
+    assert sent.status_code == 202
+    body = {
+        "owner_id": owner.pk,
+        "code": "000000",
+        "site_type": "工地",
+        "registration_type": "machine",
+    }
+    wrong = call(client, "post", "counter/declarations", body, token=t)
+    if last_code(owner.phone) != "000000":
+        assert wrong.status_code == 400 and wrong.json()["error"]["code"] == "sms_code_wrong"
+    body["code"] = last_code(owner.phone)
+    started = call(client, "post", "counter/declarations", body, token=t)
+    assert started.status_code == 201, started.content
+    data = started.json()
+    assert data["owner_id"] == owner.pk and data["fields"]["district"] == "A"
+    pk = data["id"]
+    step = call(client, "put", f"declarations/{pk}/steps/1", {"data": BASIC_DATA}, token=t)
+    assert step.status_code == 200
