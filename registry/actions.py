@@ -5,7 +5,7 @@ transitions and outsiders with an ActionError, writes an audit row and saves wit
 update_fields. Pages and API endpoints only call these.
 """
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -37,6 +37,7 @@ from registry.constants import (
 from registry.models import Declaration, DeclarationPhoto, DeclarationRound, Registration
 from registry.numbers import allocate_number
 from registry.steps import MACHINE, OTHER, START, STEP_FIELDS, clean_step
+from rules.deadlines import DECLARATION_DAYS, is_late, review_due
 from rules.emission import (
     Rule,
     StageDecision,
@@ -48,8 +49,6 @@ from rules.emission import (
 )
 from rules.workdays import MissingYearError
 
-DECLARATION_DAYS = 30  # Art. 4: within 30 days of the invoice or transfer-in date
-REVIEW_WORKING_DAYS = 10  # Art. 8
 IN_PLANT_CATEGORY = "场内车辆"  # 附件2: in-plant vehicles are numbered under this category
 
 
@@ -262,13 +261,11 @@ def stage_inputs(declaration: Declaration) -> StageInputs:
     )
 
 
-def _review_warnings(declaration: Declaration, today: date) -> list[str]:
+def _review_warnings(declaration: Declaration) -> list[str]:
     """What the reviewer should look at: never a reason to refuse the submission."""
     warnings: list[str] = []
+    data = _snapshot(declaration)
     for step in sorted(STEP_FIELDS):
-        if step == START:
-            continue
-        data = _snapshot(declaration)
         cleaned = clean_step(step, data, {"registration_type": declaration.registration_type})
         for messages in cleaned.warnings.values():
             warnings.extend(messages)
@@ -326,11 +323,10 @@ def submit(*, acting_user: User, declaration: Declaration) -> Declaration:
         declaration.stage = decision.stage
         declaration.stage_rule = decision.rule.value
         declaration.stage_explanation = "\n".join([decision.explanation, *decision.notes])
-        acquired = declaration.acquisition_date
-        declaration.late = bool(acquired and today > acquired + timedelta(days=DECLARATION_DAYS))
-        declaration.warnings = _review_warnings(declaration, today)
+        declaration.late = is_late(declaration.acquisition_date, today)
+        declaration.warnings = _review_warnings(declaration)
         try:
-            declaration.review_due = holiday_calendar().add_working_days(today, REVIEW_WORKING_DAYS)
+            declaration.review_due = review_due(today, holiday_calendar())
         except MissingYearError as exc:
             declaration.review_due = None
             declaration.warnings.append(str(exc))
