@@ -303,3 +303,11 @@ class TestLogin:
         owner.save(update_fields=["is_active"])
         response = client.post("/login/", {"identifier": owner.phone, "password": PASSWORD})
         assert response.status_code == 400
+
+
+@pytest.mark.django_db
+def test_password_messages_are_chinese():
+    with pytest.raises(FieldErrors) as exc:
+        actions.register_person(person_form(password="abc", password_confirm="abc"))
+    assert exc.value.errors["password"].startswith("密码太短，至少需要8个字符")
+    assert "This password" not in exc.value.errors["password"]
