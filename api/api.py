@@ -12,6 +12,7 @@ from ninja.security import HttpBearer
 
 from api import accounts as accounts_api
 from api import declarations as declarations_api
+from api import inspections as inspections_api
 from api import reference as reference_api
 from core.errors import ActionError
 
@@ -60,3 +61,4 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
 api.add_router("/reference", reference_api.router)
 api.add_router("/", accounts_api.router)
 api.add_router("/", declarations_api.router)
+api.add_router("/", inspections_api.router)

@@ -79,3 +79,25 @@ class InPlantStandard(models.Model):
 
     def __str__(self) -> str:
         return f"国{self.stage} {self.effective}"
+
+
+class DistrictOffice(models.Model):
+    """Where a district's owners collect signs and cards (manual step 7: 指定窗口)."""
+
+    district = models.CharField(_("区代号"), max_length=1, unique=True)
+    name = models.CharField(_("窗口名称"), max_length=100)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    phone = models.CharField(_("咨询电话"), max_length=30, blank=True)
+    hours = models.CharField(_("办公时间"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("受理窗口")
+        verbose_name_plural = _("受理窗口")
+        ordering = ["district"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def place(self) -> str:
+        """The collection place as the notice states it."""
+        return "，".join(part for part in (self.name, self.address, self.hours) if part)

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from nrmm.env import database_from_url, env_bool, env_int, env_list, env_str, sqlite_database
+from rules.cardsig import key_ring
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("NRMM_DATA_DIR", str(BASE_DIR / "var")))
@@ -35,6 +36,8 @@ INSTALLED_APPS = [
     "registry",
     "owners",
     "backoffice",
+    "documents",
+    "inspections",
     "api",
 ]
 
@@ -125,6 +128,23 @@ NRMM_SMS_CODE_TTL_SECONDS = env_int("NRMM_SMS_CODE_TTL_SECONDS", 300, minimum=30
 NRMM_SMS_CODE_MAX_ATTEMPTS = env_int("NRMM_SMS_CODE_MAX_ATTEMPTS", 5, minimum=1)
 NRMM_SMS_MIN_INTERVAL_SECONDS = env_int("NRMM_SMS_MIN_INTERVAL_SECONDS", 60, minimum=0)
 NRMM_SMS_DAILY_LIMIT = env_int("NRMM_SMS_DAILY_LIMIT", 10, minimum=1)
+
+# The information card's QR code (rules/cardsig.py): the platform's public address that the
+# code points to, and the Ed25519 keys. NRMM_CARD_SIGNING_KEYS is "kid:base64url-private-key"
+# items, the first signing new cards (python manage.py card_keys --generate makes one);
+# empty derives one key from SECRET_KEY. NRMM_CARD_VERIFY_KEYS lists retired public keys
+# ("kid:base64url-public-key") that still verify cards printed before a rotation.
+NRMM_PUBLIC_BASE_URL = env_str("NRMM_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+try:
+    NRMM_CARD_KEYS = key_ring(
+        env_str("NRMM_CARD_SIGNING_KEYS", ""),
+        env_str("NRMM_CARD_VERIFY_KEYS", ""),
+        secret=SECRET_KEY,
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+# Public look-ups of a typed number (the verification page and API), per address.
+NRMM_PUBLIC_LOOKUPS_PER_MINUTE = env_int("NRMM_PUBLIC_LOOKUPS_PER_MINUTE", 30, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,7 @@ admin.site.site_title = "NRMM 管理后台"
 urlpatterns = [
     path("", include("owners.urls")),
     path("staff/", include("backoffice.urls")),
+    path("inspect/", include("inspections.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

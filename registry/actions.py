@@ -29,11 +29,13 @@ from registry.constants import (
     IN_PLANT_LIST_PHOTOS,
     MAX_OTHER_PHOTOS,
     NAMEPLATE_PHOTOS,
+    CredentialReason,
     Decision,
     DeclarationStatus,
     PhotoKind,
     RegistrationType,
 )
+from registry.credentials import issue_credential
 from registry.models import Declaration, DeclarationPhoto, DeclarationRound, Registration
 from registry.numbers import allocate_number
 from registry.steps import MACHINE, OTHER, START, STEP_FIELDS, clean_step
@@ -552,6 +554,10 @@ def approve(
             approved_by=acting_user,
         )
         _decide(declaration, acting_user, Decision.APPROVED, DeclarationStatus.APPROVED)
+        # The first sign and card (Art. 9), its QR code signed now; production follows.
+        issue_credential(
+            acting_user=acting_user, registration=registration, reason=CredentialReason.FIRST
+        )
         audit.record(
             "declaration.approved",
             actor=acting_user,

@@ -34,6 +34,31 @@ class RegistrationStatus(models.TextChoices):
     REPLACED = "replaced", _("已换号")
 
 
+class CredentialStatus(models.TextChoices):
+    """The sign and card of one issue, from production to being fixed on the machine
+    (Art. 9-10, manual step 7)."""
+
+    PENDING = "pending", _("待制作")
+    PRODUCED = "produced", _("已制作，待通知")
+    READY = "ready", _("待领取")
+    COLLECTED = "collected", _("已领取，待上传固定照片")
+    PHOTO_SUBMITTED = "photo_submitted", _("固定照片待确认")
+    FIXED = "fixed", _("已固定")
+    REVOKED = "revoked", _("已作废")
+
+
+class CredentialReason(models.TextChoices):
+    FIRST = "first", _("首次核发")
+    REISSUE = "reissue", _("补办")
+    RENUMBER = "renumber", _("换号")
+
+
+class SignPhotoDecision(models.TextChoices):
+    PENDING = "pending", _("待确认")
+    CONFIRMED = "confirmed", _("已确认")
+    REJECTED = "rejected", _("未通过")
+
+
 # Which declarations an owner may still edit.
 EDITABLE = frozenset({DeclarationStatus.DRAFT, DeclarationStatus.RETURNED})
 

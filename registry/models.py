@@ -6,11 +6,14 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.constants import (
     AcquisitionKind,
+    CredentialReason,
+    CredentialStatus,
     Decision,
     DeclarationStatus,
     PhotoKind,
     RegistrationStatus,
     RegistrationType,
+    SignPhotoDecision,
 )
 
 USER = settings.AUTH_USER_MODEL
@@ -229,3 +232,110 @@ class DeclarationPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.declaration_id} {self.get_kind_display()}"
+
+
+class Credential(models.Model):
+    """One issue of the metal sign and the information card for a registration (附件3).
+
+    The card's QR signature is made when the issue is created and kept, so the card can be
+    printed again identically and a key rotation never changes a card already made. A later
+    issue (reissue, new number) revokes the earlier one: its QR code then checks as revoked.
+    """
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.PROTECT, related_name="credentials"
+    )
+    issue = models.PositiveSmallIntegerField(_("卡证序次"))
+    reason = models.CharField(
+        _("核发原因"),
+        max_length=16,
+        choices=CredentialReason.choices,
+        default=CredentialReason.FIRST,
+    )
+    status = models.CharField(
+        _("状态"),
+        max_length=16,
+        choices=CredentialStatus.choices,
+        default=CredentialStatus.PENDING,
+        db_index=True,
+    )
+    # Denormalised from the registration: the back-office lists filter on it.
+    district = models.CharField(_("区代号"), max_length=1, db_index=True)
+    kid = models.CharField(_("签名密钥"), max_length=8)
+    signature = models.CharField(_("二维码签名"), max_length=86)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    produced_at = models.DateTimeField(_("制作完成时间"), null=True, blank=True)
+    produced_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    notice_due = models.DateField(_("通知期限"), null=True, blank=True)
+    notified_at = models.DateTimeField(_("通知时间"), null=True, blank=True)
+    notified_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    collection_place = models.CharField(_("领取地点"), max_length=200, blank=True)
+    pickup_code = models.CharField(_("领取密码"), max_length=8, blank=True, db_index=True)
+    collected_at = models.DateTimeField(_("领取时间"), null=True, blank=True)
+    collected_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    collector_name = models.CharField(_("领取人"), max_length=50, blank=True)
+    photo_due = models.DateField(_("固定照片期限"), null=True, blank=True)
+    fixed_at = models.DateTimeField(_("确认固定时间"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+    revoked_reason = models.CharField(_("作废原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("识别标志和信息采集卡")
+        verbose_name_plural = _("识别标志和信息采集卡")
+        ordering = ["registration", "issue"]
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "issue"], name="one_issue_number"),
+            # At most one live (not revoked) issue per registration.
+            models.UniqueConstraint(
+                fields=["registration"],
+                condition=~Q(status="revoked"),
+                name="one_live_credential",
+            ),
+        ]
+        indexes = [models.Index(fields=["district", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id}#{self.issue}"
+
+
+def _sign_photo_path(instance: "SignPhoto", filename: str) -> str:
+    return f"signs/{instance.sha256[:2]}/{instance.sha256}.jpg"
+
+
+class SignPhoto(models.Model):
+    """The owner's photo of the machine with the sign fixed (Art. 10), and the district's
+    decision on it. Rejected photos are kept."""
+
+    credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(_("文件"), upload_to=_sign_photo_path)
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+    decision = models.CharField(
+        _("审核结果"),
+        max_length=16,
+        choices=SignPhotoDecision.choices,
+        default=SignPhotoDecision.PENDING,
+    )
+    decided_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reason = models.CharField(_("未通过原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("标志固定照片")
+        verbose_name_plural = _("标志固定照片")
+        ordering = ["credential", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.credential} {self.get_decision_display()}"
