@@ -101,3 +101,18 @@ class DistrictOffice(models.Model):
     def place(self) -> str:
         """The collection place as the notice states it."""
         return "，".join(part for part in (self.name, self.address, self.hours) if part)
+
+
+class RateCounter(models.Model):
+    """Hits per key and time window, shared by every app process (core.ratelimit)."""
+
+    key = models.CharField(max_length=120)
+    window = models.BigIntegerField()  # window start, seconds since the epoch
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window"], name="one_rate_row")]
+        indexes = [models.Index(fields=["window"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} @{self.window}: {self.hits}"

@@ -6,7 +6,7 @@ from django.http import Http404
 
 from accounts.constants import Role
 from accounts.models import AgentConsent, User
-from registry.models import Declaration, DeclarationPhoto
+from registry.models import Credential, Declaration, DeclarationPhoto, Registration, SignPhoto
 
 
 def owner_side_declarations(user: User) -> QuerySet[Declaration]:
@@ -67,6 +67,73 @@ def get_photo_for_user(user: User, pk: int) -> DeclarationPhoto:
     photo = (
         DeclarationPhoto.objects.filter(pk=pk, declaration__in=declarations)
         .select_related("declaration")
+        .first()
+    )
+    if photo is None:
+        raise Http404
+    return photo
+
+
+# --- registrations, their signs and cards ---------------------------------------------------
+
+
+def owner_side_registrations(user: User) -> QuerySet[Registration]:
+    """The owner's machines and those of owners who consented to the user acting for them."""
+    if user.role != Role.OWNER:
+        return Registration.objects.none()
+    principals = AgentConsent.objects.filter(agent=user, withdrawn_at=None).values("owner_id")
+    return Registration.objects.filter(Q(owner=user) | Q(owner_id__in=principals))
+
+
+def staff_registrations(user: User) -> QuerySet[Registration]:
+    """District staff see their district's machines; the city administrator sees all."""
+    if user.role in (Role.REVIEWER, Role.CLERK):
+        return Registration.objects.filter(district=user.district)
+    if user.role == Role.CITY_ADMIN:
+        return Registration.objects.all()
+    return Registration.objects.none()
+
+
+def get_registration_for_owner_side(user: User, pk: int) -> Registration:
+    registration = owner_side_registrations(user).filter(pk=pk).select_related("owner").first()
+    if registration is None:
+        raise Http404
+    return registration
+
+
+def get_registration_for_staff(user: User, pk: int) -> Registration:
+    registration = (
+        staff_registrations(user).filter(pk=pk).select_related("owner", "declaration").first()
+    )
+    if registration is None:
+        raise Http404
+    return registration
+
+
+def staff_credentials(user: User) -> QuerySet[Credential]:
+    if user.role in (Role.REVIEWER, Role.CLERK):
+        return Credential.objects.filter(district=user.district)
+    if user.role == Role.CITY_ADMIN:
+        return Credential.objects.all()
+    return Credential.objects.none()
+
+
+def get_credential_for_staff(user: User, pk: int) -> Credential:
+    credential = staff_credentials(user).filter(pk=pk).select_related("registration__owner").first()
+    if credential is None:
+        raise Http404
+    return credential
+
+
+def get_sign_photo_for_user(user: User, pk: int) -> SignPhoto:
+    """The owner side of the machine and the district's staff (or the city)."""
+    if user.role == Role.OWNER:
+        registrations = owner_side_registrations(user)
+    else:
+        registrations = staff_registrations(user)
+    photo = (
+        SignPhoto.objects.filter(pk=pk, credential__registration__in=registrations)
+        .select_related("credential__registration")
         .first()
     )
     if photo is None:

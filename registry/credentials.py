@@ -234,44 +234,53 @@ def record_collection(
                 % {"s": credential.get_status_display()},
                 status=409,
             )
-        if not hmac.compare_digest(code.encode(), credential.pickup_code.encode()):
-            audit.record(
-                "credential.pickup_code_wrong",
-                actor=acting_user,
-                target=credential,
-                data={"number": credential.registration.number},
-            )
-            raise ActionError("pickup_code_wrong", _("领取密码不正确"), field="pickup_code")
-        credential.status = CredentialStatus.COLLECTED
-        credential.collected_at = now
-        credential.collected_by = acting_user
-        credential.collector_name = collector_name
-        credential.photo_due = sign_photo_due(timezone.localdate(now))
-        credential.save(
-            update_fields=["status", "collected_at", "collected_by", "collector_name", "photo_due"]
-        )
+        matches = hmac.compare_digest(code.encode(), credential.pickup_code.encode())
+        if matches:
+            _hand_over(acting_user, credential, collector_name, now)
+    if not matches:
+        # Recorded in its own transaction: the refusal must not roll the record back.
         audit.record(
-            "credential.collected",
+            "credential.pickup_code_wrong",
             actor=acting_user,
             target=credential,
-            data={
-                "number": credential.registration.number,
-                "collector": collector_name,
-                "photo_due": credential.photo_due.isoformat(),
-            },
+            data={"number": credential.registration.number},
         )
-        _sms_owner(
-            credential.registration,
-            _(
-                "您已领取%(number)s的识别标志和信息采集卡。请在%(due)s前将标志固定于机身显著位置"
-                "（原则上机身外侧靠近驾驶室），并上传附有标志的机械完整照片。"
-            )
-            % {
-                "number": credential.registration.number,
-                "due": credential.photo_due.strftime("%Y年%m月%d日"),
-            },
-        )
+        raise ActionError("pickup_code_wrong", _("领取密码不正确"), field="pickup_code")
     return credential
+
+
+def _hand_over(
+    acting_user: User, credential: Credential, collector_name: str, now: datetime
+) -> None:
+    credential.status = CredentialStatus.COLLECTED
+    credential.collected_at = now
+    credential.collected_by = acting_user
+    credential.collector_name = collector_name
+    credential.photo_due = sign_photo_due(timezone.localdate(now))
+    credential.save(
+        update_fields=["status", "collected_at", "collected_by", "collector_name", "photo_due"]
+    )
+    audit.record(
+        "credential.collected",
+        actor=acting_user,
+        target=credential,
+        data={
+            "number": credential.registration.number,
+            "collector": collector_name,
+            "photo_due": credential.photo_due.isoformat(),
+        },
+    )
+    _sms_owner(
+        credential.registration,
+        _(
+            "您已领取%(number)s的识别标志和信息采集卡。请在%(due)s前将标志固定于机身显著位置"
+            "（原则上机身外侧靠近驾驶室），并上传附有标志的机械完整照片。"
+        )
+        % {
+            "number": credential.registration.number,
+            "due": credential.photo_due.strftime("%Y年%m月%d日"),
+        },
+    )
 
 
 def confirm_sign_photo(*, acting_user: User, photo: SignPhoto) -> SignPhoto:

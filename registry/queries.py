@@ -8,16 +8,20 @@ from django.db.models import F, Prefetch, QuerySet
 from accounts.models import User
 from core.reference import holiday_calendar
 from registry.access import owner_side_declarations, staff_declarations
-from registry.constants import DeclarationStatus
-from registry.models import Declaration, DeclarationRound
+from registry.constants import CredentialStatus, DeclarationStatus
+from registry.models import Credential, Declaration, DeclarationRound
 from rules.workdays import HolidayCalendar, MissingYearError
 
 
 def progress_list(user: User) -> QuerySet[Declaration]:
     """编码登记进展: every declaration the user may follow, newest first."""
+    live = Credential.objects.exclude(status=CredentialStatus.REVOKED)
     return (
         owner_side_declarations(user)
         .select_related("owner", "registration")
+        .prefetch_related(
+            Prefetch("registration__credentials", queryset=live, to_attr="live_credentials")
+        )
         .order_by("-created_at", "-pk")
     )
 

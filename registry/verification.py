@@ -1,0 +1,204 @@
+"""What the public and inspectors see when they check a number or scan a card.
+
+Only public facts: the number, the machine's type and category, emission stage, district,
+status and photos of the machine. Never the owner, ID numbers or phones.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from core.reference import city
+from registry.constants import BODY_PHOTOS, CredentialStatus, RegistrationStatus, SignPhotoDecision
+from registry.models import Credential, DeclarationPhoto, Registration, SignPhoto
+from rules import cardsig
+from rules.emission import stage_label
+from rules.regno import NumberFormatError, parse_number
+
+
+class CardOutcome(StrEnum):
+    VALID = "valid"  # signed by the platform, the current card of the number
+    REVOKED = "revoked"  # signed by the platform, but replaced by a later card
+    NOT_GENUINE = "not_genuine"  # not signed by the platform: forged or altered
+    UNKNOWN_NUMBER = "unknown_number"  # signed, but the platform has no such number
+
+
+CARD_MESSAGES = {
+    CardOutcome.VALID: _lazy("真实的信息采集卡，为该号码当前有效的卡证"),
+    CardOutcome.REVOKED: _lazy("此信息采集卡已作废（该号码已补办或换发新卡），请以新卡为准"),
+    CardOutcome.NOT_GENUINE: _lazy(
+        "不是本平台签发的信息采集卡：二维码签名无效，可能系伪造或被篡改"
+    ),
+    CardOutcome.UNKNOWN_NUMBER: _lazy("二维码签名有效，但平台中没有该号码，请联系属地管理部门"),
+}
+
+
+@dataclass(frozen=True)
+class PublicPhoto:
+    label: str
+    key: str  # the first 16 hex digits of the photo's SHA-256: not guessable, stable
+
+
+@dataclass(frozen=True)
+class PublicFacts:
+    registration_id: int
+    number: str
+    short_number: str
+    category: str
+    machine_type: str
+    stage: str
+    district: str
+    status: RegistrationStatus
+    status_label: str
+    issued_on: str
+    photos: tuple[PublicPhoto, ...]
+
+    @property
+    def valid(self) -> bool:
+        return self.status == RegistrationStatus.VALID
+
+
+@dataclass(frozen=True)
+class CardCheck:
+    outcome: CardOutcome
+    message: str
+    issue: int | None
+
+
+STATUS_MESSAGES = {
+    RegistrationStatus.VALID: _lazy("登记有效"),
+    RegistrationStatus.SUSPENDED: _lazy("登记已暂停，机械暂不得使用"),
+    RegistrationStatus.TRANSFERRED_OUT: _lazy("机械已转出本市，本市登记已终止"),
+    RegistrationStatus.DEREGISTERED: _lazy("机械已报废注销，号码作废"),
+    RegistrationStatus.REPLACED: _lazy("号码已因发动机改装等原因换发新号，原号码作废"),
+}
+
+
+def parse_typed(text: str) -> str:
+    """The short number for a typed full or short number; raises NumberFormatError."""
+    return parse_number(text, city()).short
+
+
+def facts_for(short_number: str) -> PublicFacts | None:
+    """Two queries: the registration with its declaration, and its public photos."""
+    registration = (
+        Registration.objects.filter(short_number=short_number)
+        .select_related("declaration")
+        .only(
+            "id",
+            "number",
+            "short_number",
+            "category",
+            "stage",
+            "district",
+            "status",
+            "issued_at",
+            "declaration__id",
+            "declaration__machine_type",
+        )
+        .first()
+    )
+    if registration is None:
+        return None
+    return PublicFacts(
+        registration_id=registration.pk,
+        number=registration.number,
+        short_number=registration.short_number,
+        category=registration.category,
+        machine_type=registration.declaration.machine_type,
+        stage=stage_label(registration.stage),
+        district=_district_name(registration.district),
+        status=RegistrationStatus(registration.status),
+        status_label=str(STATUS_MESSAGES[RegistrationStatus(registration.status)]),
+        issued_on=f"{registration.issued_at:%Y-%m-%d}",
+        photos=public_photos(registration),
+    )
+
+
+def public_photos(registration: Registration) -> tuple[PublicPhoto, ...]:
+    """The machine's body photos and the confirmed photo of the fixed sign: no nameplates
+    or papers (serial numbers are not for the public), nothing about the owner."""
+    labels = dict(DeclarationPhoto._meta.get_field("kind").flatchoices)
+    body = DeclarationPhoto.objects.filter(
+        declaration_id=registration.declaration_id, kind__in=BODY_PHOTOS
+    ).values_list("kind", "sha256")
+    order = {str(kind): i for i, kind in enumerate(BODY_PHOTOS)}
+    photos = [
+        PublicPhoto(str(labels.get(kind, kind)), sha[:16])
+        for kind, sha in sorted(body, key=lambda row: order.get(row[0], 99))
+    ]
+    sign = (
+        SignPhoto.objects.filter(
+            credential__registration=registration, decision=SignPhotoDecision.CONFIRMED
+        )
+        .order_by("-decided_at")
+        .values_list("sha256", flat=True)
+        .first()
+    )
+    if sign:
+        photos.append(PublicPhoto(_("标志固定照片"), sign[:16]))
+    return tuple(photos)
+
+
+def public_photo_file(short_number: str, key: str) -> DeclarationPhoto | SignPhoto | None:
+    if len(key) != 16 or not all(c in "0123456789abcdef" for c in key):
+        return None
+    registration = Registration.objects.filter(short_number=short_number).first()
+    if registration is None:
+        return None
+    for photo in public_photos(registration):
+        if photo.key == key:
+            found = DeclarationPhoto.objects.filter(
+                declaration_id=registration.declaration_id,
+                kind__in=BODY_PHOTOS,
+                sha256__startswith=key,
+            ).first()
+            return found or (
+                SignPhoto.objects.filter(
+                    credential__registration=registration, sha256__startswith=key
+                ).first()
+            )
+    return None
+
+
+def check_card(short_number: str, proof_text: str) -> CardCheck:
+    """Verify a scanned card: the signature first (offline-capable), then the platform's
+    record of which card issue is current."""
+    try:
+        payload = cardsig.parse_proof(short_number, proof_text)
+    except cardsig.PayloadError:
+        return _card(CardOutcome.NOT_GENUINE, None)
+    verdict = cardsig.verify(payload, settings.NRMM_CARD_KEYS.public_keys)
+    if not verdict.genuine:
+        return _card(CardOutcome.NOT_GENUINE, None)
+    issue = payload.claim.issue
+    status = (
+        Credential.objects.filter(registration__short_number=short_number, issue=issue)
+        .values_list("status", "signature")
+        .first()
+    )
+    if status is None:
+        return _card(CardOutcome.UNKNOWN_NUMBER, issue)
+    if status[1] != payload.signature:
+        # Signed by us but not the signature we recorded: a key was misused.
+        return _card(CardOutcome.NOT_GENUINE, None)
+    if status[0] == CredentialStatus.REVOKED:
+        return _card(CardOutcome.REVOKED, issue)
+    return _card(CardOutcome.VALID, issue)
+
+
+def _card(outcome: CardOutcome, issue: int | None) -> CardCheck:
+    return CardCheck(outcome, str(CARD_MESSAGES[outcome]), issue)
+
+
+def _district_name(code: str) -> str:
+    try:
+        return city().district(code).name
+    except ValueError:
+        return code
+
+
+__all__ = ["NumberFormatError", "check_card", "facts_for", "parse_typed"]
