@@ -19,9 +19,18 @@ DISTRICT_AND_CITY = frozenset({Role.CLERK, Role.REVIEWER, Role.CITY_ADMIN})
 OWNER_SIDE = frozenset({Role.OWNER, Role.CLERK})
 REVIEWERS = frozenset({Role.REVIEWER})
 CLERKS = frozenset({Role.CLERK})
+DISTRICT_STAFF = frozenset({Role.CLERK, Role.REVIEWER})
 PHOTO_VIEWERS = frozenset({Role.OWNER, Role.CLERK, Role.REVIEWER, Role.CITY_ADMIN})
 
 Rule = str | frozenset[Role]
+
+# Inspections (Art. 15-16): who checks machines in the field, who orders and closes
+# rectification (the district authority), and who follows an order (its owner side too).
+INSPECTION_CHECKERS = frozenset({Role.INSPECTOR, Role.CLERK, Role.REVIEWER})
+INSPECTION_DECIDERS = frozenset({Role.CLERK, Role.REVIEWER})
+INSPECTION_RECTIFICATION_VIEWERS = frozenset(
+    {Role.OWNER, Role.CLERK, Role.REVIEWER, Role.CITY_ADMIN, Role.INSPECTOR}
+)
 
 ACCESS: Final[dict[str, Rule]] = {
     # Owners' pages
@@ -48,6 +57,12 @@ ACCESS: Final[dict[str, Rule]] = {
     "owners:declaration_photo_upload": OWNER_SIDE,
     "owners:declaration_photo_delete": OWNER_SIDE,
     "owners:photo": PHOTO_VIEWERS,
+    # 我的机械: the owner and agents with consent.
+    "owners:registration": OWNER,
+    "owners:registration_sign_photo": OWNER,
+    "owners:registration_guide": OWNER,
+    "owners:registration_form": OWNER,
+    "owners:registration_photo": OWNER,
     # Back office
     "backoffice:login": PUBLIC,
     "backoffice:home": ANY_STAFF,
@@ -61,6 +76,26 @@ ACCESS: Final[dict[str, Rule]] = {
     "backoffice:refuse": REVIEWERS,
     # Counter intake (Art. 5): the clerk starts a declaration for an owner who is present.
     "backoffice:intake": CLERKS,
+    # Signs and cards (Art. 9-10): the district's clerks and reviewers act, the city reads.
+    "backoffice:credentials": DISTRICT_AND_CITY,
+    "backoffice:credentials_produce": DISTRICT_STAFF,
+    "backoffice:credentials_notify": DISTRICT_STAFF,
+    "backoffice:signs_pdf": DISTRICT_AND_CITY,
+    "backoffice:cards_pdf": DISTRICT_AND_CITY,
+    "backoffice:credential_file": DISTRICT_AND_CITY,
+    "backoffice:collection": DISTRICT_STAFF,
+    "backoffice:collect": DISTRICT_STAFF,
+    "backoffice:sign_photo": DISTRICT_AND_CITY,
+    "backoffice:sign_photo_confirm": DISTRICT_STAFF,
+    "backoffice:sign_photo_reject": DISTRICT_STAFF,
+    "backoffice:registrations": DISTRICT_AND_CITY,
+    "backoffice:registration": DISTRICT_AND_CITY,
+    "backoffice:registration_form_pdf": DISTRICT_AND_CITY,
+    # Public verification of numbers and cards (Art. 15, 17)
+    "verify:lookup": PUBLIC,
+    "verify:number": PUBLIC,
+    "verify:card": PUBLIC,
+    "verify:photo": PUBLIC,
     # API
     "api:openapi-json": PUBLIC,
     "api:openapi-view": PUBLIC,
@@ -95,6 +130,44 @@ ACCESS: Final[dict[str, Rule]] = {
     "api:review_approve": REVIEWERS,
     "api:review_return": REVIEWERS,
     "api:review_refuse": REVIEWERS,
+    # Registered machines, signs and cards
+    "api:registrations": OWNER,
+    "api:registration": OWNER,
+    "api:registration_sign_photo": OWNER,
+    "api:registration_guide": OWNER,
+    "api:registration_form": OWNER,
+    "api:staff_credentials": DISTRICT_AND_CITY,
+    "api:staff_credentials_produce": DISTRICT_STAFF,
+    "api:staff_credentials_notify": DISTRICT_STAFF,
+    "api:staff_collect": DISTRICT_STAFF,
+    "api:staff_credential_file": DISTRICT_AND_CITY,
+    "api:staff_sign_photo_confirm": DISTRICT_STAFF,
+    "api:staff_sign_photo_reject": DISTRICT_STAFF,
+    "api:verify_number": PUBLIC,
+    "api:verify_card": PUBLIC,
+    "api:verify_keys": PUBLIC,
+    # Inspections (Art. 15-16)
+    "inspections:home": INSPECTION_CHECKERS,
+    "inspections:new": INSPECTION_CHECKERS,
+    "inspections:mine": INSPECTION_CHECKERS,
+    "inspections:check": ANY_STAFF,
+    "inspections:photo": ANY_STAFF,
+    "inspections:order": INSPECTION_DECIDERS,
+    "inspections:district_checks": DISTRICT_AND_CITY,
+    "inspections:rectifications": INSPECTION_RECTIFICATION_VIEWERS,
+    "inspections:rectification": INSPECTION_RECTIFICATION_VIEWERS,
+    "inspections:answer": OWNER,
+    "inspections:close": INSPECTION_DECIDERS,
+    "inspections:answer_photo": INSPECTION_RECTIFICATION_VIEWERS,
+    "api:spot_checks": ANY_STAFF,
+    "api:spot_check": ANY_STAFF,
+    "api:spot_check_photo": ANY_STAFF,
+    "api:spot_check_rectification": INSPECTION_DECIDERS,
+    "api:rectifications": INSPECTION_RECTIFICATION_VIEWERS,
+    "api:rectification": INSPECTION_RECTIFICATION_VIEWERS,
+    "api:rectification_answer": OWNER,
+    "api:rectification_close": INSPECTION_DECIDERS,
+    "api:rectification_photo": INSPECTION_RECTIFICATION_VIEWERS,
 }
 
 # Routes whose own code decides (the Django admin lets in city administrators only).

@@ -14,6 +14,7 @@ from api import accounts as accounts_api
 from api import declarations as declarations_api
 from api import inspections as inspections_api
 from api import reference as reference_api
+from api import registrations as registrations_api
 from core.errors import ActionError
 
 
@@ -61,4 +62,5 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
 api.add_router("/reference", reference_api.router)
 api.add_router("/", accounts_api.router)
 api.add_router("/", declarations_api.router)
+api.add_router("/", registrations_api.router)
 api.add_router("/", inspections_api.router)

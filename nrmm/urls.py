@@ -8,6 +8,7 @@ admin.site.site_title = "NRMM 管理后台"
 
 urlpatterns = [
     path("", include("owners.urls")),
+    path("", include("owners.verify_urls")),
     path("staff/", include("backoffice.urls")),
     path("inspect/", include("inspections.urls")),
     path("admin/", admin.site.urls),

@@ -131,9 +131,11 @@ def declarations(request: HttpRequest) -> HttpResponse:
         latest = d.latest_rounds[0] if d.latest_rounds else None  # type: ignore[attr-defined]
         decided = latest is not None and latest.decision in (Decision.RETURNED, Decision.REFUSED)
         registration = getattr(d, "registration", None)
+        live = getattr(registration, "live_credentials", None) or [None]
         rows.append(
             {
                 "d": d,
+                "credential": live[0],
                 "title": d.machine_name or d.machine_type or _("（尚未填写机械信息）"),
                 "registration": registration,
                 "round": latest if decided else None,

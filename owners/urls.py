@@ -1,6 +1,6 @@
 from django.urls import path
 
-from owners import declarations, views
+from owners import declarations, registrations, views
 
 app_name = "owners"
 
@@ -54,4 +54,14 @@ urlpatterns = [
         name="declaration_photo_delete",
     ),
     path("photos/<int:pk>/", declarations.photo, name="photo"),
+    # 我的机械: signs and cards, the sign photo, the papers (manual step 7, Art. 10).
+    path("registrations/<int:pk>/", registrations.registration, name="registration"),
+    path(
+        "registrations/<int:pk>/sign-photo/",
+        registrations.sign_photo_upload,
+        name="registration_sign_photo",
+    ),
+    path("registrations/<int:pk>/guide.pdf", registrations.guide_pdf, name="registration_guide"),
+    path("registrations/<int:pk>/form.pdf", registrations.form_pdf, name="registration_form"),
+    path("sign-photos/<int:pk>/", registrations.sign_photo, name="registration_photo"),
 ]

@@ -168,6 +168,7 @@ class TestProduction:
         assert credential.status == CredentialStatus.READY
         assert len(credential.pickup_code) == 8 and credential.pickup_code.isdigit()
         sms = SmsMessage.objects.filter(phone=owner.phone).order_by("-id").first()
+        assert sms is not None
         assert "浦东新区锦绣路1号" in sms.body
         assert reg.number in sms.body
         assert credential.pickup_code not in sms.body
@@ -246,7 +247,9 @@ class TestSignPhoto:
         assert photo.decision == SignPhotoDecision.CONFIRMED
         assert live(reg).status == CredentialStatus.FIXED
         # The confirmed photo becomes one of the machine's public photos.
-        assert "标志固定照片" in [p.label for p in facts_for(reg.short_number).photos]
+        facts = facts_for(reg.short_number)
+        assert facts is not None
+        assert "标志固定照片" in [p.label for p in facts.photos]
 
     def test_reject_needs_a_reason_and_lets_the_owner_try_again(
         self, owner, reviewer, django_capture_on_commit_callbacks
@@ -260,7 +263,9 @@ class TestSignPhoto:
         with django_capture_on_commit_callbacks(execute=True):
             cards.reject_sign_photo(acting_user=reviewer, photo=photo, reason="号码看不清")
         assert live(reg).status == CredentialStatus.COLLECTED
-        assert "号码看不清" in SmsMessage.objects.filter(phone=owner.phone).last().body
+        sms = SmsMessage.objects.filter(phone=owner.phone).last()
+        assert sms is not None
+        assert "号码看不清" in sms.body
         again = cards.upload_sign_photo(acting_user=owner, credential=credential, data=jpeg("blue"))
         assert SignPhoto.objects.filter(credential=credential).count() == 2
         with pytest.raises(ActionError) as exc:  # the rejected one cannot be decided again
@@ -321,6 +326,7 @@ class TestVerification:
     def test_public_facts_carry_no_personal_data(self, owner, reviewer):
         reg = approved(owner, reviewer)
         facts = facts_for(reg.short_number)
+        assert facts is not None
         text = repr(facts)
         for private in (owner.name, owner.phone, owner.id_number, "张江路"):
             assert private not in text

@@ -8,6 +8,7 @@ from accounts import actions
 from accounts.constants import AccountKind, Department, Role
 from accounts.models import AgentConsent, User
 from core import audit
+from core.models import DistrictOffice
 
 DEMO_PASSWORD = "Demo2026!"
 
@@ -37,6 +38,7 @@ OWNERS = [
 STAFF = [
     actions.StaffForm(name="黄浦窗口受理员", phone="13900000001", role=Role.CLERK, district="A"),
     actions.StaffForm(name="浦东审核员", phone="13900000002", role=Role.REVIEWER, district="L"),
+    actions.StaffForm(name="浦东窗口受理员", phone="13900000005", role=Role.CLERK, district="L"),
     actions.StaffForm(name="闵行审核员", phone="13900000003", role=Role.REVIEWER, district="K"),
     actions.StaffForm(
         name="建设行业检查员",
@@ -72,4 +74,8 @@ class Command(BaseCommand):
         if not AgentConsent.objects.filter(agent=agent, owner=owner).exists():
             consent = AgentConsent.objects.create(agent=agent, owner=owner)
             audit.record("agent.demo_consent", actor=None, target=consent)
+        # Pudong's collection window, so that notices name a place (a demo address).
+        DistrictOffice.objects.filter(district="L", address="").update(
+            address="（演示）浦东新区示例路100号1楼", phone="021-00000000", hours="工作日9:00-17:00"
+        )
         self.stdout.write(f"demo accounts created: {created} (password for all: {DEMO_PASSWORD})")
