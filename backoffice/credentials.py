@@ -192,7 +192,19 @@ def notify(request: HttpRequest) -> HttpResponse:
 
 
 def _selected(request: HttpRequest) -> list[Credential]:
+    """The ticked rows, or with ?all=pending every sign and card awaiting production in the
+    district (up to a batch), for the contractor's run."""
     user = _current(request)
+    if request.GET.get("all") == "pending" and not _ids(request):
+        pending = list(
+            staff_credentials(user)
+            .filter(status=CredentialStatus.PENDING)
+            .select_related("registration")
+            .order_by("pk")[: actions.MAX_BATCH]
+        )
+        if not pending:
+            raise Http404
+        return pending
     ids = _ids(request)
     if not ids or len(ids) > actions.MAX_BATCH:
         raise Http404

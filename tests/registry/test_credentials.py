@@ -359,3 +359,21 @@ class TestVerification:
         claim = cardsig.Claim("沪A2-ZZZZZ", 1, keys.active_kid)
         proof = cardsig.proof(claim, cardsig.sign(claim, keys.active))
         assert check_card("沪A2-ZZZZZ", proof).outcome == CardOutcome.UNKNOWN_NUMBER
+
+
+def test_all_pending_signs_in_one_pdf(owner, reviewer, reviewer_other_district):
+    import pypdfium2 as pdfium
+
+    from tests.conftest import logged_in
+
+    for _ in range(3):
+        approved(owner, reviewer)
+    client = logged_in(reviewer)
+    response = client.get("/staff/credentials/signs.pdf?all=pending")
+    assert response.status_code == 200
+    assert len(pdfium.PdfDocument(response.content)) == 3
+    cards_pdf = client.get("/staff/credentials/cards.pdf?all=pending")
+    assert cards_pdf.content.startswith(b"%PDF")
+    # Another district has none pending: nothing to print.
+    other = logged_in(reviewer_other_district).get("/staff/credentials/signs.pdf?all=pending")
+    assert other.status_code == 404
