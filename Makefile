@@ -33,8 +33,8 @@ gunicorn: demo
 	$(BIN)/gunicorn nrmm.wsgi --bind $(HOST):$(PORT) --workers $${WORKERS:-4} --access-logfile -
 
 lint: install
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(BIN)/ruff check --no-cache .
+	$(BIN)/ruff format --no-cache --check .
 
 typecheck: install
 	$(BIN)/mypy .

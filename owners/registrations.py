@@ -9,11 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
-from documents.forms import information_form_pdf, installation_guide_pdf
 
 from accounts.models import User
 from core.errors import ActionError
 from core.reference import city
+from documents.forms import information_form_pdf, installation_guide_pdf
 from photos.processing import MAX_UPLOAD_BYTES
 from registry import credentials as actions
 from registry.access import get_registration_for_owner_side, get_sign_photo_for_user
