@@ -3,9 +3,14 @@ from datetime import date
 import pytest
 
 from rules.deadlines import (
+    DEADLINES,
     DECLARATION_DAYS,
     REVIEW_WORKING_DAYS,
+    Kind,
+    Unit,
+    deadline_status,
     declaration_due,
+    due_date,
     is_late,
     review_due,
 )
@@ -50,3 +55,83 @@ def test_review_due_names_a_missing_year():
     with pytest.raises(MissingYearError) as exc:
         review_due(date(2026, 12, 28), CAL)
     assert exc.value.year == 2027
+
+
+# --- the deadline table and its status ------------------------------------------------------
+
+
+# Spring Festival 2026 as the State Council set it: 15-23 February off, Saturdays 14 and 28
+# February worked (调休).
+SPRING = HolidayCalendar(
+    holidays=frozenset(date(2026, 2, d) for d in range(15, 24)),
+    makeup_workdays=frozenset({date(2026, 2, 14), date(2026, 2, 28)}),
+    years=frozenset({2026}),
+)
+
+
+@pytest.mark.parametrize(
+    ("kind", "days", "unit", "article", "sign_not_fixed"),
+    [
+        (Kind.DECLARATION, 30, Unit.CALENDAR, "第四条", False),
+        (Kind.REVIEW, 10, Unit.WORKING, "第八条", False),
+        (Kind.NOTICE, 5, Unit.WORKING, "第十条", False),
+        (Kind.SIGN_PHOTO, 10, Unit.CALENDAR, "第十条", False),
+        (Kind.OWNER_CHANGE, 10, Unit.CALENDAR, "第十一条", False),
+        (Kind.TYPE_CHANGE, 10, Unit.CALENDAR, "第十三条", True),
+        (Kind.REISSUE, 10, Unit.CALENDAR, "第十三条", True),
+    ],
+)
+def test_every_row_of_the_table(kind, days, unit, article, sign_not_fixed):
+    rule = DEADLINES[kind]
+    assert (rule.days, rule.unit, rule.article) == (days, unit, article)
+    assert rule.counts_as_sign_not_fixed is sign_not_fixed
+    assert rule.starts
+
+
+def test_the_table_covers_every_kind():
+    assert set(DEADLINES) == set(Kind)
+
+
+@pytest.mark.parametrize(
+    ("kind", "start", "due"),
+    [
+        # Working days across the Spring Festival: Saturday 14 Feb counts, 15-23 do not.
+        (Kind.NOTICE, date(2026, 2, 13), date(2026, 2, 27)),
+        (Kind.REVIEW, date(2026, 2, 12), date(2026, 3, 4)),  # Saturday 28 Feb counts too
+        (Kind.NOTICE, date(2026, 2, 15), date(2026, 2, 28)),  # started on a holiday
+        # Calendar days run through the holiday.
+        (Kind.SIGN_PHOTO, date(2026, 2, 13), date(2026, 2, 23)),
+        (Kind.OWNER_CHANGE, date(2026, 2, 10), date(2026, 2, 20)),
+        (Kind.TYPE_CHANGE, date(2026, 2, 20), date(2026, 3, 2)),
+        (Kind.REISSUE, date(2026, 2, 28), date(2026, 3, 10)),
+        (Kind.DECLARATION, date(2026, 1, 31), date(2026, 3, 2)),
+    ],
+)
+def test_due_dates_across_the_spring_festival(kind, start, due):
+    assert due_date(kind, start, SPRING) == due
+
+
+def test_working_deadlines_need_the_calendar():
+    with pytest.raises(ValueError, match="calendar"):
+        due_date(Kind.NOTICE, date(2026, 2, 13))
+    assert due_date(Kind.SIGN_PHOTO, date(2026, 2, 13)) == date(2026, 2, 23)
+
+
+@pytest.mark.parametrize(
+    ("kind", "start", "today", "done_on", "left", "overdue", "done_late"),
+    [
+        # Notice due 27 Feb: on 20 Feb (a holiday) four working days are left.
+        (Kind.NOTICE, date(2026, 2, 13), date(2026, 2, 20), None, 4, False, False),
+        (Kind.NOTICE, date(2026, 2, 13), date(2026, 2, 27), None, 0, False, False),
+        (Kind.NOTICE, date(2026, 2, 13), date(2026, 3, 2), None, -2, True, False),  # 28 Feb, 2 Mar
+        (Kind.NOTICE, date(2026, 2, 13), date(2026, 3, 9), date(2026, 2, 24), 3, False, False),
+        (Kind.NOTICE, date(2026, 2, 13), date(2026, 3, 9), date(2026, 3, 2), -2, False, True),
+        # Sign photo due 23 Feb (calendar days).
+        (Kind.SIGN_PHOTO, date(2026, 2, 13), date(2026, 2, 23), None, 0, False, False),
+        (Kind.SIGN_PHOTO, date(2026, 2, 13), date(2026, 2, 24), None, -1, True, False),
+        (Kind.REISSUE, date(2026, 2, 13), date(2026, 3, 1), date(2026, 2, 20), 3, False, False),
+    ],
+)
+def test_status(kind, start, today, done_on, left, overdue, done_late):
+    status = deadline_status(kind, start, today, done_on=done_on, calendar=SPRING)
+    assert (status.days_left, status.overdue, status.done_late) == (left, overdue, done_late)
