@@ -4,7 +4,7 @@ actions and shape answers. Errors are {"error": {"code", "message", "field"?}}."
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
@@ -41,6 +41,13 @@ api = NinjaAPI(
 @api.exception_handler(ActionError)
 def action_error(request: HttpRequest, exc: ActionError) -> HttpResponse:
     return api.create_response(request, {"error": exc.as_dict()}, status=exc.status)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    """Missing and not yours answer alike, in the API's error shape."""
+    body = {"error": {"code": "not_found", "message": _("未找到该记录")}}
+    return api.create_response(request, body, status=404)
 
 
 @api.exception_handler(NinjaValidationError)

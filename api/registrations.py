@@ -7,6 +7,7 @@ that verify cards offline (docs/verification.md)."""
 
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -268,7 +269,12 @@ def upload_sign_photo(
         raise ActionError("wrong_state", _("领取识别标志后才能上传固定照片"), status=409)
     if file.size is not None and file.size > MAX_UPLOAD_BYTES:
         raise ActionError("photo_too_large", _("照片不能超过15MB"), field="file")
-    photo = actions.upload_sign_photo(acting_user=user, credential=credential, data=file.read())
+    try:
+        photo = actions.upload_sign_photo(acting_user=user, credential=credential, data=file.read())
+    except ActionError as exc:
+        if exc.field == "photo":  # the page's field; here the multipart field is "file"
+            exc.field = "file"
+        raise
     return Status(201, _photo_dict(photo))
 
 
@@ -390,6 +396,7 @@ def _facts(short: str) -> dict[str, Any] | None:
     if facts is None:
         return None
     base = settings.NRMM_PUBLIC_BASE_URL
+    path = quote(facts.short_number, safe="")  # percent-encoded, as in the card's QR URL
     return {
         "number": facts.number,
         "short_number": facts.short_number,
@@ -401,8 +408,7 @@ def _facts(short: str) -> dict[str, Any] | None:
         "status_label": facts.status_label,
         "issued_on": facts.issued_on,
         "photos": [
-            {"label": p.label, "url": f"{base}/v/{facts.short_number}/photos/{p.key}.jpg"}
-            for p in facts.photos
+            {"label": p.label, "url": f"{base}/v/{path}/photos/{p.key}.jpg"} for p in facts.photos
         ],
     }
 

@@ -14,14 +14,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
-from documents.card import card_pdf, card_sheet_pdf
-from documents.forms import information_form_pdf
 
 from accounts.constants import Role
 from accounts.models import User
 from core.errors import ActionError
 from core.models import AuditEntry, DistrictOffice
 from core.reference import city
+from documents.card import card_pdf, card_sheet_pdf
+from documents.forms import information_form_pdf
 from documents.sign import sign_pdf, sign_svg
 from registry import credentials as actions
 from registry.access import (
@@ -313,6 +313,8 @@ def collect(request: HttpRequest, pk: int) -> HttpResponse:
                 "can_act": True,
                 "error": exc.message,
                 "error_for": credential.pk,
+                # Not listed (no longer ready, e.g. already collected): shown above instead.
+                "error_listed": any(c.pk == credential.pk for c in rows),
             },
             status=exc.status,
         )

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from owners import verify
 
@@ -8,5 +8,7 @@ urlpatterns = [
     path("check/", verify.lookup, name="lookup"),
     path("v/<str:number>/", verify.number, name="number"),
     path("v/<str:number>/photos/<str:key>.jpg", verify.photo, name="photo"),
-    path("v/<str:number>/<str:proof>/", verify.card, name="card"),
+    # What the card's QR code holds: no trailing slash (one round trip less per scan), but
+    # a slash typed or added by a scanner app is accepted too.
+    re_path(r"^v/(?P<number>[^/]+)/(?P<proof>[^/]+?)/?$", verify.card, name="card"),
 ]
