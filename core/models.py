@@ -116,3 +116,20 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} @{self.window}: {self.hits}"
+
+
+class Reminder(models.Model):
+    """One SMS reminder of a deadline. The key names the object, the deadline and its due
+    date, and is unique: a reminder goes out once however often the sweep runs."""
+
+    key = models.CharField(max_length=120, unique=True)
+    phone = models.CharField(max_length=11)
+    body = models.TextField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("期限提醒")
+        verbose_name_plural = _("期限提醒")
+
+    def __str__(self) -> str:
+        return self.key

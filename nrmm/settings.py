@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "core",
     "accounts",
     "catalogue",
@@ -145,6 +147,19 @@ except ValueError as exc:
     raise ImproperlyConfigured(str(exc)) from None
 # Public look-ups of a typed number (the verification page and API), per address.
 NRMM_PUBLIC_LOOKUPS_PER_MINUTE = env_int("NRMM_PUBLIC_LOOKUPS_PER_MINUTE", 30, minimum=1)
+
+# Background work (django-tasks): immediate by default, so nothing needs a worker locally;
+# production sets NRMM_TASKS_BACKEND=django_tasks_db.DatabaseBackend and runs
+# `manage.py db_worker`. Reminders go out this many days before a deadline.
+TASKS = {
+    "default": {
+        "BACKEND": env_str(
+            "NRMM_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
+        ),
+        "QUEUES": ["default"],
+    }
+}
+NRMM_REMINDER_DAYS = env_int("NRMM_REMINDER_DAYS", 2, minimum=1)
 
 LOGGING = {
     "version": 1,
