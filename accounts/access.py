@@ -76,6 +76,7 @@ ACCESS: Final[dict[str, Rule]] = {
     "backoffice:refuse": REVIEWERS,
     # Counter intake (Art. 5): the clerk starts a declaration for an owner who is present.
     "backoffice:intake": CLERKS,
+    "backoffice:overdue": DISTRICT_AND_CITY,
     # Signs and cards (Art. 9-10): the district's clerks and reviewers act, the city reads.
     "backoffice:credentials": DISTRICT_AND_CITY,
     "backoffice:credentials_produce": DISTRICT_STAFF,

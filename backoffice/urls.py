@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backoffice import credentials, views
+from backoffice import credentials, overdue, views
 
 app_name = "backoffice"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("review/<int:pk>/refuse/", views.refuse, name="refuse"),
     path("photos/<int:pk>/", views.photo, name="photo"),
     path("intake/", views.intake, name="intake"),
+    path("overdue/", overdue.overdue, name="overdue"),
     # Signs and cards (Art. 9-10)
     path("credentials/", credentials.credentials, name="credentials"),
     path("credentials/produce/", credentials.produce, name="credentials_produce"),

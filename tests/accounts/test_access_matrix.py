@@ -100,6 +100,7 @@ MATRIX = [
     ("api:review_approve", "post", "/api/v1/review/declarations/1/approve", {REVIEWER}),
     ("api:review_return", "post", "/api/v1/review/declarations/1/return", {REVIEWER}),
     ("api:review_refuse", "post", "/api/v1/review/declarations/1/refuse", {REVIEWER}),
+    ("backoffice:overdue", "get", "/staff/overdue/", DISTRICT_AND_CITY),
     # 我的机械, signs and cards, public verification
     ("owners:registration", "get", "/registrations/1/", OWNERS),
     ("owners:registration_sign_photo", "post", "/registrations/1/sign-photo/", OWNERS),
