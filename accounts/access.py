@@ -32,6 +32,14 @@ INSPECTION_RECTIFICATION_VIEWERS = frozenset(
     {Role.OWNER, Role.CLERK, Role.REVIEWER, Role.CITY_ADMIN, Role.INSPECTOR}
 )
 
+# Changes (Art. 4, 11-14): the owner side files and follows requests; district staff read
+# them and record the retrofit's site check; only reviewers decide; the city reads.
+CHANGE_OWNERS = frozenset({Role.OWNER})
+CHANGE_STAFF = frozenset({Role.CLERK, Role.REVIEWER, Role.CITY_ADMIN})
+CHANGE_SITE_CHECKERS = frozenset({Role.CLERK, Role.REVIEWER})
+CHANGE_DECIDERS = frozenset({Role.REVIEWER})
+CHANGE_VIEWERS = frozenset({Role.OWNER, Role.CLERK, Role.REVIEWER, Role.CITY_ADMIN})
+
 ACCESS: Final[dict[str, Rule]] = {
     # Owners' pages
     "owners:home": PUBLIC,
@@ -169,6 +177,44 @@ ACCESS: Final[dict[str, Rule]] = {
     "api:rectification_answer": OWNER,
     "api:rectification_close": INSPECTION_DECIDERS,
     "api:rectification_photo": INSPECTION_RECTIFICATION_VIEWERS,
+    # Changes (Art. 4, 11-14)
+    "changes:home": CHANGE_OWNERS,
+    "changes:registration": CHANGE_OWNERS,
+    "changes:owner_code": CHANGE_OWNERS,
+    "changes:new": CHANGE_OWNERS,
+    "changes:request": CHANGE_OWNERS,
+    "changes:withdraw": CHANGE_OWNERS,
+    "changes:resend_code": CHANGE_OWNERS,
+    "changes:confirm_owner": CHANGE_OWNERS,
+    "changes:photo": CHANGE_VIEWERS,
+    "changes:external": CHANGE_OWNERS,
+    "changes:district_queue": CHANGE_STAFF,
+    "changes:district_external": CHANGE_STAFF,
+    "changes:district_request": CHANGE_STAFF,
+    "changes:approve": CHANGE_DECIDERS,
+    "changes:reject": CHANGE_DECIDERS,
+    "changes:site_check": CHANGE_SITE_CHECKERS,
+    "api:change_list": CHANGE_VIEWERS,
+    "api:change_detail": CHANGE_VIEWERS,
+    "api:change_history": CHANGE_VIEWERS,
+    "api:change_photo": CHANGE_VIEWERS,
+    "api:change_owner_code": CHANGE_OWNERS,
+    "api:change_owner": CHANGE_OWNERS,
+    "api:change_location": CHANGE_OWNERS,
+    "api:change_dpf": CHANGE_OWNERS,
+    "api:change_retrofit": CHANGE_OWNERS,
+    "api:change_alteration": CHANGE_OWNERS,
+    "api:change_reissue": CHANGE_OWNERS,
+    "api:change_transfer_out": CHANGE_OWNERS,
+    "api:change_deregistration": CHANGE_OWNERS,
+    "api:change_confirm": CHANGE_OWNERS,
+    "api:change_resend_code": CHANGE_OWNERS,
+    "api:change_withdraw": CHANGE_OWNERS,
+    "api:change_site_check": CHANGE_SITE_CHECKERS,
+    "api:change_approve": CHANGE_DECIDERS,
+    "api:change_reject": CHANGE_DECIDERS,
+    "api:external_registrations": CHANGE_VIEWERS,
+    "api:external_registration_create": CHANGE_OWNERS,
 }
 
 # Routes whose own code decides (the Django admin lets in city administrators only).

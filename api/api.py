@@ -11,6 +11,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
 from api import accounts as accounts_api
+from api import changes as changes_api
 from api import declarations as declarations_api
 from api import inspections as inspections_api
 from api import reference as reference_api
@@ -71,3 +72,4 @@ api.add_router("/", accounts_api.router)
 api.add_router("/", declarations_api.router)
 api.add_router("/", registrations_api.router)
 api.add_router("/", inspections_api.router)
+api.add_router("/", changes_api.router)

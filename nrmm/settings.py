@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "backoffice",
     "documents",
     "inspections",
+    "changes",
     "api",
 ]
 

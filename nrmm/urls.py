@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("owners.verify_urls")),
     path("staff/", include("backoffice.urls")),
     path("inspect/", include("inspections.urls")),
+    path("changes/", include("changes.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -193,6 +193,11 @@ class Registration(models.Model):
     )
     approved_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     issued_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    # Changes (manual 二(3)): where the machine works now, switched by the owner without
+    # review (changes.actions.change_location). A new registration starts in its own
+    # district on its issue date (filled on save by changes.signals when left empty).
+    location_district = models.CharField(_("现所在区"), max_length=1, blank=True, db_index=True)
+    location_since = models.DateField(_("现所在区起始日期"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("环保登记")
