@@ -417,6 +417,7 @@ def registration(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("actor")
         .order_by("at", "id")
     )
+    from changes.queries import for_registration as changes_for
     from inspections.queries import for_registration
 
     context: dict[str, Any] = {
@@ -430,6 +431,7 @@ def registration(request: HttpRequest, pk: int) -> HttpResponse:
         "role_is_admin": user.role == Role.CITY_ADMIN,
     }
     context.update(for_registration(reg))
+    context.update(changes_for(reg))
     return render(request, "backoffice/registration.html", context)
 
 

@@ -77,9 +77,11 @@ def _page(
         ),
         "error": error,
     }
+    from changes.queries import for_registration as changes_for
     from inspections.queries import for_registration
 
     context.update(for_registration(reg))
+    context.update(changes_for(reg))
     return render(request, "owners/registration.html", context, status=status)
 
 
