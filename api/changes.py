@@ -17,6 +17,8 @@ from changes import actions
 from changes.access import get_change_photo_for_user, get_request_for_user
 from changes.models import ChangeRequest, ExternalRegistration
 from changes.queries import QueueFilters, district_queue, external_records, for_registration
+from core.http import current_user as _user
+from core.http import jpeg_response
 from inspections.uploads import read_photos
 from registry.access import get_registration_for_owner_side, get_registration_for_staff
 from registry.models import Registration
@@ -184,12 +186,6 @@ class SentOut(Schema):
 # --- shaping --------------------------------------------------------------------------------
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 def machine_dict(registration: Registration) -> dict[str, Any]:
     return {
         "id": registration.pk,
@@ -352,10 +348,7 @@ def history(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
 )
 def change_photo(request: HttpRequest, pk: int) -> FileResponse:
     photo = get_change_photo_for_user(_user(request), pk)
-    response = FileResponse(photo.file.open("rb"), content_type="image/jpeg")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return jpeg_response(photo.file)
 
 
 # --- the owner side files -------------------------------------------------------------------

@@ -13,6 +13,8 @@ from ninja.files import UploadedFile
 from accounts.models import User
 from catalogue.lookup import lookup
 from core.errors import ActionError
+from core.http import current_user as _user
+from core.http import jpeg_response
 from photos.processing import MAX_UPLOAD_BYTES
 from registry import actions
 from registry.access import (
@@ -118,12 +120,6 @@ class RefuseIn(Schema):
 class ApproveIn(Schema):
     override_stage: int | None = None
     override_reason: str = ""
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def photo_dict(photo: DeclarationPhoto) -> dict[str, Any]:
@@ -257,9 +253,7 @@ def delete_photo(request: HttpRequest, pk: int, photo_id: int) -> dict[str, Any]
 def photo_file(request: HttpRequest, photo_id: int) -> FileResponse:
     """The JPEG, for the owner, their agent and staff of the district."""
     photo = get_photo_for_user(_user(request), photo_id)
-    response = FileResponse(photo.file.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return jpeg_response(photo.file)
 
 
 # --- the counter (Art. 5) --------------------------------------------------------------------

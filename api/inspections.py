@@ -12,6 +12,8 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from accounts.models import User
+from core.http import current_user as _user
+from core.http import jpeg_response
 from inspections import actions
 from inspections.access import (
     get_rectification_for_user,
@@ -134,12 +136,6 @@ class RectificationOut(Schema):
 # --- shaping --------------------------------------------------------------------------------
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 def machine_dict(registration: Registration) -> dict[str, Any]:
     return {
         "id": registration.pk,
@@ -248,13 +244,6 @@ def _rectification(user: User, pk: int) -> Rectification:
     )
 
 
-def _photo(file: Any) -> FileResponse:
-    response = FileResponse(file.open("rb"), content_type="image/jpeg")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
-
-
 # --- Art. 15: spot checks -------------------------------------------------------------------
 
 
@@ -329,7 +318,7 @@ def get_spot_check(request: HttpRequest, pk: int) -> dict[str, Any]:
     response={200: None},
 )
 def spot_check_photo(request: HttpRequest, pk: int) -> FileResponse:
-    return _photo(get_spot_check_photo_for_user(_user(request), pk).file)
+    return jpeg_response(get_spot_check_photo_for_user(_user(request), pk).file)
 
 
 @router.post(
@@ -425,4 +414,4 @@ def close(request: HttpRequest, pk: int, payload: CloseIn) -> dict[str, Any]:
     response={200: None},
 )
 def rectification_photo(request: HttpRequest, pk: int) -> FileResponse:
-    return _photo(get_rectification_photo_for_user(_user(request), pk).file)
+    return jpeg_response(get_rectification_photo_for_user(_user(request), pk).file)

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from accounts.models import User
 from core.errors import ActionError
+from core.http import current_user as _user
+from core.http import pdf_response as _pdf
 from core.ratelimit import client_address, hit
 from documents.card import card_pdf
 from documents.forms import information_form_pdf, installation_guide_pdf
@@ -45,12 +46,6 @@ from rules.emission import stage_label
 
 router = Router(tags=["registrations"])
 MAX_LIST = 500
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 class SignPhotoOut(Schema):
@@ -276,12 +271,6 @@ def upload_sign_photo(
             exc.field = "file"
         raise
     return Status(201, _photo_dict(photo))
-
-
-def _pdf(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @router.get("registrations/{pk}/guide.pdf", url_name="registration_guide", response={200: None})

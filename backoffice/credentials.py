@@ -18,6 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.constants import Role
 from accounts.models import User
 from core.errors import ActionError
+from core.http import current_user as _current
+from core.http import jpeg_response
+from core.http import pdf_response as _pdf
 from core.models import AuditEntry, DistrictOffice
 from core.reference import city
 from documents.card import card_pdf, card_sheet_pdf
@@ -51,12 +54,6 @@ TABS = (
     ("overdue_photo", _("照片逾期")),
 )
 TAB_KEYS = {key for key, _label in TABS}
-
-
-def _current(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _ids(request: HttpRequest) -> list[int]:
@@ -220,12 +217,6 @@ def _selected(request: HttpRequest) -> list[Credential]:
     return rows
 
 
-def _pdf(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @require_GET
 def signs_pdf(request: HttpRequest) -> HttpResponse:
     """The signs awaiting production, one 440 × 220 mm page each, for the contractor."""
@@ -360,14 +351,7 @@ def photo_reject(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def sign_photo(request: HttpRequest, pk: int) -> FileResponse:
     photo = get_sign_photo_for_user(_current(request), pk)
-    return _image(photo)
-
-
-def _image(photo: Any) -> FileResponse:
-    response = FileResponse(photo.file.open("rb"), content_type="image/jpeg")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return jpeg_response(photo.file)
 
 
 # --- registrations: the machine's page ------------------------------------------------------

@@ -18,7 +18,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.constants import Role
 from accounts.models import User
 from accounts.queries import search_owners
-from core.errors import ActionError, FieldErrors
+from core.errors import ActionError
+from core.http import current_user as _current
+from core.http import form_errors as _errors
+from core.http import jpeg_response
 from core.reference import city, holiday_calendar
 from owners.views import login_view
 from registry import actions
@@ -41,18 +44,6 @@ QUEUE_STATUSES = (
 PHOTOS_REASON = "photos"
 FIELD_REASON_PREFIX = "field_reason_"
 INTAKE_FIELDS = ("site_type", "site_address", "registration_type")
-
-
-def _current(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _errors(exc: ActionError) -> dict[str, str]:
-    if isinstance(exc, FieldErrors):
-        return exc.errors
-    return {exc.field or "form": exc.message}
 
 
 def login(request: HttpRequest) -> HttpResponse:
@@ -301,9 +292,7 @@ def photo(request: HttpRequest, pk: int) -> FileResponse:
     """The full JPEG behind a thumbnail, for staff of the declaration's district (and the
     city); everyone else gets the same 404 as for a photo that does not exist."""
     found = get_photo_for_user(_current(request), pk)
-    response = FileResponse(found.file.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return jpeg_response(found.file)
 
 
 def _parse_override(raw: str) -> int | None:

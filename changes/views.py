@@ -29,6 +29,9 @@ from changes.constants import (
 )
 from changes.models import ChangeRequest
 from core.errors import ActionError, FieldErrors
+from core.http import current_user as _current
+from core.http import form_errors as _errors
+from core.http import jpeg_response
 from core.reference import city
 from inspections.uploads import read_photos
 from registry.access import get_registration_for_owner_side, owner_side_registrations
@@ -74,28 +77,9 @@ ENGINE_KEYS = (
 )
 
 
-def _current(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _errors(exc: ActionError) -> dict[str, str]:
-    if isinstance(exc, FieldErrors):
-        return exc.errors
-    return {exc.field or "form": exc.message}
-
-
 def _district_name(code: str) -> str:
     names = {d.code: d.name for d in city().districts}
     return f"{names[code]}（{code}）" if code in names else code
-
-
-def _photo_response(file: Any) -> FileResponse:
-    response = FileResponse(file.open("rb"), content_type="image/jpeg")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 def machine_facts(registration: Registration) -> list[tuple[str, str]]:
@@ -421,7 +405,7 @@ def resend_code(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def photo(request: HttpRequest, pk: int) -> FileResponse:
-    return _photo_response(get_change_photo_for_user(_current(request), pk).file)
+    return jpeg_response(get_change_photo_for_user(_current(request), pk).file)
 
 
 def _confirm_page(

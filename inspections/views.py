@@ -19,8 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.constants import DISTRICT_ROLES, Role
-from accounts.models import User
 from core.errors import ActionError, FieldErrors
+from core.http import current_user as _current
+from core.http import form_errors as _errors
+from core.http import jpeg_response
 from core.reference import city
 from inspections import actions, queries
 from inspections.access import (
@@ -56,18 +58,6 @@ SIGN_CHOICES = {
 }
 
 
-def _current(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _errors(exc: ActionError) -> dict[str, str]:
-    if isinstance(exc, FieldErrors):
-        return exc.errors
-    return {exc.field or "form": exc.message}
-
-
 def _district_name(code: str) -> str:
     names = {d.code: d.name for d in city().districts}
     return f"{names[code]}（{code}）" if code in names else code
@@ -87,13 +77,6 @@ def registration_facts(registration: Registration) -> list[tuple[str, str]]:
         (_("登记状态"), str(registration.get_status_display())),
     ]
     return [(label, value) for label, value in rows if value]
-
-
-def _photo_response(file: Any) -> FileResponse:
-    response = FileResponse(file.open("rb"), content_type="image/jpeg")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 def _parse_date(raw: str) -> date | None:
@@ -274,12 +257,12 @@ def check(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def photo(request: HttpRequest, pk: int) -> FileResponse:
-    return _photo_response(get_spot_check_photo_for_user(_current(request), pk).file)
+    return jpeg_response(get_spot_check_photo_for_user(_current(request), pk).file)
 
 
 @require_GET
 def answer_photo(request: HttpRequest, pk: int) -> FileResponse:
-    return _photo_response(get_rectification_photo_for_user(_current(request), pk).file)
+    return jpeg_response(get_rectification_photo_for_user(_current(request), pk).file)
 
 
 @require_POST

@@ -22,6 +22,7 @@ from accounts.models import User
 from accounts.queries import consents_as_agent
 from catalogue.lookup import lookup
 from core.errors import ActionError, FieldErrors
+from core.http import jpeg_response
 from core.reference import in_plant_standards
 from owners import wizard
 from owners.views import _current, _errors
@@ -344,9 +345,7 @@ def declaration_photo_delete(request: HttpRequest, pk: int, photo_id: int) -> Ht
 def photo(request: HttpRequest, pk: int) -> FileResponse:
     """The stored JPEG: for the owner, their agent and staff of the district (404 alike)."""
     found = get_photo_for_user(_current(request), pk)
-    response = FileResponse(found.file.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return jpeg_response(found.file)
 
 
 # --- step 3: one identification group at a time ---------------------------------------------

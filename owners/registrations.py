@@ -10,8 +10,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import User
 from core.errors import ActionError
+from core.http import current_user as _current
+from core.http import jpeg_response
+from core.http import pdf_response as _pdf
 from core.reference import city
 from documents.forms import information_form_pdf, installation_guide_pdf
 from photos.processing import MAX_UPLOAD_BYTES
@@ -31,12 +33,6 @@ STEPS = (
     (CredentialStatus.PHOTO_SUBMITTED, _lazy("照片待确认")),
     (CredentialStatus.FIXED, _lazy("已固定")),
 )
-
-
-def _current(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _live(registration: Registration) -> Credential | None:
@@ -108,16 +104,7 @@ def sign_photo_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def sign_photo(request: HttpRequest, pk: int) -> FileResponse:
     photo = get_sign_photo_for_user(_current(request), pk)
-    response = FileResponse(photo.file.open("rb"), content_type="image/jpeg")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
-
-
-def _pdf(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return jpeg_response(photo.file)
 
 
 @require_GET

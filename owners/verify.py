@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.constants import Role
+from core.http import jpeg_response
 from core.ratelimit import client_address, hit
 from registry.verification import (
     CardCheck,
@@ -90,10 +91,7 @@ def photo(request: HttpRequest, number: str, key: str) -> FileResponse:
     found = public_photo_file(number, key)
     if found is None:
         raise Http404
-    response = FileResponse(found.file.open("rb"), content_type="image/jpeg")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "public, max-age=3600"
-    return response
+    return jpeg_response(found.file, public=True)
 
 
 def _result(request: HttpRequest, short: str, card_check: CardCheck | None) -> HttpResponse:

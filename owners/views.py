@@ -15,7 +15,9 @@ from accounts import actions
 from accounts.constants import SmsPurpose
 from accounts.models import AgentConsent, User
 from accounts.queries import consents_as_agent, consents_as_owner
-from core.errors import ActionError, FieldErrors
+from core.errors import ActionError
+from core.http import current_user as _current
+from core.http import form_errors as _errors
 
 PERSON_FIELDS = ("name", "id_number", "phone", "password", "password_confirm", "code")
 ORG_FIELDS = (
@@ -32,24 +34,12 @@ ORG_FIELDS = (
 SECRET_FIELDS = {"password", "password_confirm", "code"}
 
 
-def _errors(exc: ActionError) -> dict[str, str]:
-    if isinstance(exc, FieldErrors):
-        return exc.errors
-    return {exc.field or "form": exc.message}
-
-
 def _values(request: HttpRequest, fields: tuple[str, ...]) -> dict[str, str]:
     return {f: request.POST.get(f, "") for f in fields}
 
 
 def _echo(values: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in values.items() if k not in SECRET_FIELDS}
-
-
-def _current(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def home(request: HttpRequest) -> HttpResponse:
