@@ -21,7 +21,7 @@ from accounts.sms import send_sms
 from core.models import Reminder
 from registry.constants import CredentialStatus, DeclarationStatus
 from registry.models import Credential, Declaration
-from rules.deadlines import DECLARATION_DAYS
+from rules.deadlines import DECLARATION_DAYS, declaration_due
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def due_reminders(today: date, days: int) -> list[Due]:
     ).select_related("owner")
     for d in drafts:
         assert d.acquisition_date is not None
-        due = d.acquisition_date + timedelta(days=DECLARATION_DAYS)
+        due = declaration_due(d.acquisition_date)
         found.append(
             Due(
                 f"declaration:{d.pk}:{due.isoformat()}",

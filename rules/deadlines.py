@@ -20,7 +20,7 @@ REVIEW_WORKING_DAYS = 10
 
 def declaration_due(acquired: date) -> date:
     """The last day on which a first declaration is on time."""
-    return acquired + timedelta(days=DECLARATION_DAYS)
+    return due_date(Kind.DECLARATION, acquired)
 
 
 def is_late(acquired: date | None, declared_on: date) -> bool:
@@ -30,7 +30,7 @@ def is_late(acquired: date | None, declared_on: date) -> bool:
 
 def review_due(submitted_on: date, calendar: HolidayCalendar) -> date:
     """Raises MissingYearError when the holiday table lacks a year it needs."""
-    return calendar.add_working_days(submitted_on, REVIEW_WORKING_DAYS)
+    return due_date(Kind.REVIEW, submitted_on, calendar)
 
 
 # Art. 10: the authority tells the owner to collect within 5 working days of production.
@@ -41,11 +41,11 @@ SIGN_PHOTO_DAYS = 10
 
 def notice_due(produced_on: date, calendar: HolidayCalendar) -> date:
     """The last day for the collection notice. Raises MissingYearError like review_due."""
-    return calendar.add_working_days(produced_on, NOTICE_WORKING_DAYS)
+    return due_date(Kind.NOTICE, produced_on, calendar)
 
 
 def sign_photo_due(collected_on: date) -> date:
-    return collected_on + timedelta(days=SIGN_PHOTO_DAYS)
+    return due_date(Kind.SIGN_PHOTO, collected_on)
 
 
 # Art. 11 and 13: in-city transfers, type/function/appearance changes and lost or damaged
