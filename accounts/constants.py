@@ -25,6 +25,7 @@ class SmsPurpose(models.TextChoices):
     RESET_PASSWORD = "reset_password", _("重置密码")
     AGENT_CONSENT = "agent_consent", _("委托代办确认")
     COUNTER_INTAKE = "counter_intake", _("窗口代办确认")
+    OWNER_CHANGE = "owner_change", _("机主变更确认")  # manual 二(1): both owners confirm
 
 
 class Department(models.TextChoices):

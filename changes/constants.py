@@ -1,7 +1,5 @@
 """Choices and limits of the changes after registration (Art. 4, 11-14; manual 二)."""
 
-from typing import cast
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -60,9 +58,8 @@ DEADLINE_KINDS: dict[str, Kind] = {
     ChangeKind.REISSUE: Kind.REISSUE,
 }
 
-# The SMS code both owners read for an owner change (manual 二(1)). Not (yet) a member of
-# accounts.constants.SmsPurpose: the code table stores the plain string.
-OWNER_CHANGE_SMS = cast(SmsPurpose, "owner_change")
+# The SMS code both owners read for an owner change (manual 二(1)).
+OWNER_CHANGE_SMS = SmsPurpose.OWNER_CHANGE
 
 MAX_PHOTOS = 10
 TEXT_MAX_LENGTH = 2000
