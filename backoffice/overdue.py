@@ -1,6 +1,6 @@
 """逾期事项: everything overdue in the district (or the city), one page, one count per kind,
 each linking to its list. Per Art. 13 an overdue change or reissue counts as "sign not fixed
-as required"; changes add their row when they exist."""
+as required", and is shown so."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -53,6 +53,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
             reverse("backoffice:credentials") + "?tab=overdue_photo",
         ),
         _rectifications(user, today),
+        *_changes(user, today),
     ]
     return render(request, "backoffice/overdue.html", {"rows": rows, "today": today})
 
@@ -72,3 +73,27 @@ def _rectifications(user: User, today: date) -> OverdueRow:
         count,
         reverse("inspections:district_checks"),
     )
+
+
+def _changes(user: User, today: date) -> list[OverdueRow]:
+    """Change requests: reviews past their 10 working days, owner changes the new owner has
+    not confirmed within Art. 11's 10 days, and (Art. 13) alterations and reissues filed
+    late, which count as "sign not fixed as required". One count query each."""
+    from changes.access import visible_requests
+    from changes.queries import flagged
+
+    queue = reverse("changes:district_queue")
+    requests = visible_requests(user)
+    return [
+        OverdueRow(
+            label,
+            article,
+            flagged(requests, flag, today).count(),
+            f"{queue}?status=all&flag={flag}",
+        )
+        for flag, label, article in (
+            ("overdue", _("变更审核超过10个工作日"), _("第八条")),
+            ("unconfirmed", _("机主变更超过10日新机主未确认"), _("第十一条")),
+            ("sign_not_fixed", _("逾期申请变更或补办，视作未按照要求固定识别标志"), _("第十三条")),
+        )
+    ]

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.constants import SmsPurpose
-from rules.deadlines import Kind
+from rules.deadlines import DEADLINES, Kind
 
 
 class ChangeKind(models.TextChoices):
@@ -57,6 +57,11 @@ DEADLINE_KINDS: dict[str, Kind] = {
     ChangeKind.ALTERATION: Kind.TYPE_CHANGE,
     ChangeKind.REISSUE: Kind.REISSUE,
 }
+
+# Art. 13: the kinds whose late filing counts as "sign not fixed as required".
+SIGN_NOT_FIXED_KINDS: tuple[str, ...] = tuple(
+    kind for kind, rule in DEADLINE_KINDS.items() if DEADLINES[rule].counts_as_sign_not_fixed
+)
 
 # The SMS code both owners read for an owner change (manual 二(1)).
 OWNER_CHANGE_SMS = SmsPurpose.OWNER_CHANGE

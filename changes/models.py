@@ -16,6 +16,7 @@ from changes.constants import (
     OPEN_STATUSES,
     ChangeKind,
     ChangePhotoKind,
+    SIGN_NOT_FIXED_KINDS,
     ChangeStatus,
 )
 from registry.models import Declaration, Registration
@@ -137,6 +138,12 @@ class ChangeRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def sign_not_fixed(self) -> bool:
+        """Art. 13: an alteration or reissue filed after its 10 days counts as "sign not
+        fixed as required"."""
+        return self.late and self.kind in SIGN_NOT_FIXED_KINDS
 
     def review_overdue(self, today: date) -> bool:
         return (

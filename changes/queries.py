@@ -11,11 +11,12 @@ from django.utils import timezone
 from accounts.constants import Role
 from accounts.models import User
 from changes.access import acting_for_ids, visible_external, visible_requests
-from changes.constants import OPEN_STATUSES, ChangeKind, ChangeStatus
+from changes.constants import OPEN_STATUSES, SIGN_NOT_FIXED_KINDS, ChangeKind, ChangeStatus
 from changes.history import TRACKED
 from changes.models import ChangeRequest, ExternalRegistration
 from core.reference import city
 from registry.models import Registration
+from rules.deadlines import Kind, overdue_if_started_before
 
 
 def for_registration(registration: Registration) -> dict[str, Any]:
@@ -97,11 +98,33 @@ def awaiting_confirmation(user: User) -> QuerySet[ChangeRequest]:
     )
 
 
+FLAGS = ("late", "sign_not_fixed", "overdue", "unconfirmed")
+
+
+def flagged(requests: QuerySet[ChangeRequest], flag: str, today: date) -> QuerySet[ChangeRequest]:
+    """The requests carrying one of the queue's flags (the overdue page counts them too)."""
+    if flag == "late":
+        return requests.filter(late=True)
+    if flag == "sign_not_fixed":
+        return requests.filter(late=True, kind__in=SIGN_NOT_FIXED_KINDS)
+    if flag == "overdue":
+        return requests.filter(status=ChangeStatus.SUBMITTED, review_due__lt=today)
+    if flag == "unconfirmed":
+        return requests.filter(
+            status=ChangeStatus.AWAITING_NEW_OWNER,
+            event_date__lt=overdue_if_started_before(Kind.OWNER_CHANGE, today),
+        )
+    raise ValueError(flag)
+
+
 @dataclass(frozen=True)
 class QueueFilters:
     kind: str = ""
     status: str = ChangeStatus.SUBMITTED
-    flag: str = ""  # "late" (filed after the 10 days) or "overdue" (review past due)
+    # "late": filed after its 10 days; "sign_not_fixed": late and Art. 13 counts it so;
+    # "overdue": review past due; "unconfirmed": an owner change the new owner has not
+    # confirmed within the 10 days of Art. 11.
+    flag: str = ""
     district: str = ""  # the city administrator's choice; district staff see their own
 
     @classmethod
@@ -114,7 +137,7 @@ class QueueFilters:
         return cls(
             kind=kind if kind in ChangeKind.values else "",
             status=status if status in ChangeStatus.values or status == "all" else "submitted",
-            flag=flag if flag in ("late", "overdue") else "",
+            flag=flag if flag in FLAGS else "",
             district=district
             if user.role == Role.CITY_ADMIN and district in city().district_codes()
             else "",
@@ -136,12 +159,8 @@ def district_queue(
         requests = requests.filter(kind=filters.kind)
     if filters.status != "all":
         requests = requests.filter(status=filters.status)
-    if filters.flag == "late":
-        requests = requests.filter(late=True)
-    elif filters.flag == "overdue":
-        requests = requests.filter(
-            status=ChangeStatus.SUBMITTED, review_due__lt=timezone.localdate()
-        )
+    if filters.flag:
+        requests = flagged(requests, filters.flag, timezone.localdate())
     return (
         requests.select_related("registration__declaration", "owner", "new_owner")
         .annotate(photo_count=Count("photos"))

@@ -497,7 +497,7 @@ def district_queue(request: HttpRequest) -> HttpResponse:
         {
             "c": c,
             "overdue": c.review_overdue(today),
-            "sign_not_fixed": c.late and c.kind in (ChangeKind.ALTERATION, ChangeKind.REISSUE),
+            "sign_not_fixed": c.sign_not_fixed,
         }
         for c in page
     ]

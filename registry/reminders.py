@@ -6,7 +6,9 @@ Owners' deadlines reminded here:
 - the first declaration, 30 days after the invoice or transfer-in date (a draft not yet
   submitted, Art. 4);
 - the photo of the fixed sign, 10 days after collection (Art. 10);
-- a rectification order's due date (Art. 16).
+- a rectification order's due date (Art. 16);
+- an owner change the new owner has not yet confirmed, 10 days after the transfer
+  (Art. 11): both owners are reminded, since either can chase the other.
 """
 
 from dataclasses import dataclass
@@ -21,7 +23,7 @@ from accounts.sms import send_sms
 from core.models import Reminder
 from registry.constants import CredentialStatus, DeclarationStatus
 from registry.models import Credential, Declaration
-from rules.deadlines import DECLARATION_DAYS, declaration_due
+from rules.deadlines import CHANGE_DAYS, DECLARATION_DAYS, Kind, declaration_due, due_date
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,25 @@ def due_reminders(today: date, days: int) -> list[Due]:
                 % {"number": r.registration.number, "due": _when(r.due_date)},
             )
         )
+
+    from changes.constants import ChangeKind, ChangeStatus
+    from changes.models import ChangeRequest
+
+    owner_changes = ChangeRequest.objects.filter(
+        kind=ChangeKind.OWNER,
+        status=ChangeStatus.AWAITING_NEW_OWNER,
+        event_date__gte=today - timedelta(days=CHANGE_DAYS),
+        event_date__lte=horizon - timedelta(days=CHANGE_DAYS),
+    ).select_related("registration", "owner", "new_owner")
+    for c in owner_changes:
+        assert c.event_date is not None and c.new_owner is not None
+        due = due_date(Kind.OWNER_CHANGE, c.event_date)
+        body = _(
+            "%(number)s的机主变更须在%(due)s前由新机主%(new)s输入验证码确认并提交审核"
+            "（第十一条），请尽快办理。"
+        ) % {"number": c.registration.number, "due": _when(due), "new": c.new_owner.name}
+        for who, phone in (("old", c.owner.phone), ("new", c.new_owner.phone)):
+            found.append(Due(f"owner_change:{c.pk}:{who}:{due.isoformat()}", phone, body))
     return found
 
 

@@ -129,6 +129,16 @@ def due_date(kind: Kind, start: date, calendar: HolidayCalendar | None = None) -
     return calendar.add_working_days(start, rule.days)
 
 
+def overdue_if_started_before(kind: Kind, today: date) -> date:
+    """For a calendar-day deadline: a clock started before the returned day has run out by
+    `today` (its due date is before today). Lets a query find overdue rows by their start
+    date alone."""
+    rule = DEADLINES[kind]
+    if rule.unit is not Unit.CALENDAR:
+        raise ValueError(f"{kind} counts working days: compare stored due dates instead")
+    return today - timedelta(days=rule.days)
+
+
 def deadline_status(
     kind: Kind,
     start: date,

@@ -7,10 +7,13 @@ import time_machine
 from django.core.management import call_command
 
 from accounts.models import SmsMessage
+from changes.actions import confirm_owner_change
 from core.models import Reminder
 from registry import actions
 from registry import credentials as cards
 from registry.reminders import due_reminders, send_due_reminders
+from tests.changes.helpers import approved, owner_change
+from tests.conftest import last_code, make_user
 from tests.inspections.helpers import failed_check, order
 from tests.registry.helpers import declare
 from tests.registry.test_credentials import live
@@ -80,6 +83,35 @@ def test_rectification_due_soon(owner, reviewer, inspector):
     order(reviewer, failed_check(inspector, reg), due_date=date(2026, 11, 24))
     assert send_due_reminders() == 1
     assert "整改期限为2026年11月24日" in reminders_to(owner.phone)[0]
+
+
+@pytest.mark.parametrize(
+    ("sold_on", "reminded"),
+    [
+        (date(2026, 11, 13), True),  # due 23 Nov: today
+        (date(2026, 11, 15), True),  # due 25 Nov
+        (date(2026, 11, 16), False),  # due 26 Nov: three days away
+        (date(2026, 11, 12), False),  # due 22 Nov: overdue, on the district's list
+    ],
+)
+def test_unconfirmed_owner_change_reminds_both_owners(owner, reviewer, sold_on, reminded):
+    buyer = make_user("13800000011", "钱七", kind="person", id_number="110101199003074530")
+    request = owner_change(approved(owner, reviewer), owner, buyer, event_date=sold_on)
+    SmsMessage.objects.all().delete()  # the codes
+    assert send_due_reminders() == (2 if reminded else 0)
+    if reminded:
+        for phone in (owner.phone, buyer.phone):
+            (body,) = reminders_to(phone)
+            assert request.registration.number in body and "钱七" in body
+        assert send_due_reminders() == 0
+
+
+def test_a_confirmed_owner_change_is_not_reminded(owner, reviewer):
+    buyer = make_user("13800000011", "钱七", kind="person", id_number="110101199003074530")
+    sold = approved(owner, reviewer)
+    pending = owner_change(sold, owner, buyer, event_date=date(2026, 11, 14))
+    confirm_owner_change(acting_user=buyer, request=pending, code=last_code(buyer.phone))
+    assert due_reminders(MONDAY, 2) == []
 
 
 def test_the_command_runs_the_task(owner, capsys):

@@ -12,6 +12,7 @@ from rules.deadlines import (
     declaration_due,
     due_date,
     is_late,
+    overdue_if_started_before,
     review_due,
 )
 from rules.workdays import HolidayCalendar, MissingYearError
@@ -135,3 +136,19 @@ def test_working_deadlines_need_the_calendar():
 def test_status(kind, start, today, done_on, left, overdue, done_late):
     status = deadline_status(kind, start, today, done_on=done_on, calendar=SPRING)
     assert (status.days_left, status.overdue, status.done_late) == (left, overdue, done_late)
+
+
+@pytest.mark.parametrize("kind", [k for k, rule in DEADLINES.items() if rule.unit is Unit.CALENDAR])
+def test_overdue_if_started_before_agrees_with_the_status(kind):
+    """A query filters on start < overdue_if_started_before(today); every start date on
+    either side of it must agree with deadline_status (through the Spring Festival)."""
+    today = date(2026, 2, 24)
+    cutoff = overdue_if_started_before(kind, today)
+    for offset in range(-3, 4):
+        start = date.fromordinal(cutoff.toordinal() + offset)
+        assert deadline_status(kind, start, today).overdue is (start < cutoff)
+
+
+def test_overdue_if_started_before_refuses_working_days():
+    with pytest.raises(ValueError, match="working days"):
+        overdue_if_started_before(Kind.REVIEW, date(2026, 2, 24))
