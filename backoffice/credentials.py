@@ -401,6 +401,7 @@ def registration(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("actor")
         .order_by("at", "id")
     )
+    from changes.queries import as_of_context
     from changes.queries import for_registration as changes_for
     from inspections.queries import for_registration
 
@@ -416,6 +417,7 @@ def registration(request: HttpRequest, pk: int) -> HttpResponse:
     }
     context.update(for_registration(reg))
     context.update(changes_for(reg))
+    context.update(as_of_context(reg, request.GET.get("as_of")))
     return render(request, "backoffice/registration.html", context)
 
 

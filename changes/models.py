@@ -14,9 +14,9 @@ from changes import history
 from changes.constants import (
     EXTERNAL_NUMBER_MAX_LENGTH,
     OPEN_STATUSES,
+    SIGN_NOT_FIXED_KINDS,
     ChangeKind,
     ChangePhotoKind,
-    SIGN_NOT_FIXED_KINDS,
     ChangeStatus,
 )
 from registry.models import Declaration, Registration

@@ -7,9 +7,11 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.constants import Role
 from accounts.models import User
+from changes import history
 from changes.access import acting_for_ids, visible_external, visible_requests
 from changes.constants import OPEN_STATUSES, SIGN_NOT_FIXED_KINDS, ChangeKind, ChangeStatus
 from changes.history import TRACKED
@@ -68,6 +70,35 @@ def as_of(registration: Registration, when: datetime | date) -> dict[str, Any]:
     if registration.issued_at > when:
         state["status"] = None  # not registered yet
     return state
+
+
+def as_of_context(registration: Registration, raw: str | None) -> dict[str, Any]:
+    """The history page's "as it stood on" panel: `raw` is the ?as_of= date the user typed
+    (YYYY-MM-DD). Blank shows only the form; a bad or future date gets a message."""
+    panel: dict[str, Any] = {"value": (raw or "").strip()[:10], "rows": [], "error": ""}
+    if not panel["value"]:
+        return {"as_of": panel}
+    try:
+        day = date.fromisoformat(panel["value"])
+    except ValueError:
+        panel["error"] = _("日期格式应为YYYY-MM-DD，例如2026-11-23")
+        return {"as_of": panel}
+    if day > timezone.localdate():
+        panel["error"] = _("日期不能晚于今天")
+        return {"as_of": panel}
+    state = as_of(registration, day)
+    panel["day"] = day
+    if state["status"] is None:
+        panel["error"] = _("该日期尚未登记（登记于%(d)s）") % {
+            "d": timezone.localtime(registration.issued_at).date().isoformat()
+        }
+        return {"as_of": panel}
+    panel["rows"] = [
+        (str(label), history.shown(key, state.get(key)))
+        for key, label in TRACKED.items()
+        if key in state
+    ]
+    return {"as_of": panel}
 
 
 def _iso(value: object) -> object:

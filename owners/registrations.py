@@ -73,11 +73,13 @@ def _page(
         ),
         "error": error,
     }
+    from changes.queries import as_of_context
     from changes.queries import for_registration as changes_for
     from inspections.queries import for_registration
 
     context.update(for_registration(reg))
     context.update(changes_for(reg))
+    context.update(as_of_context(reg, request.GET.get("as_of")))
     return render(request, "owners/registration.html", context, status=status)
 
 

@@ -376,3 +376,44 @@ class TestAsOf:
         assert on_26["location_district"] == "K" and on_26["owner_name"] == "张三"
         assert now["location_district"] == "K" and now["owner_name"] == "钱七"
         assert as_of(machine, DAY.replace(day=22))["status"] is None  # not yet registered
+
+    def test_the_history_pages_show_it(self, owner, other_owner, reviewer, machine):
+        """The district's machine page and the (new) owner's 我的机械 page answer
+        ?as_of=: the owner and district on that day; bad and future dates get a message."""
+        with time_machine.travel("2026-11-25 10:00 +0800", tick=False):
+            actions.change_location(
+                acting_user=owner, registration=machine, district="K", since="2026-11-25"
+            )
+        with time_machine.travel("2026-11-27 10:00 +0800", tick=False):
+            actions.approve(
+                acting_user=reviewer, request=confirmed_owner_change(machine, owner, other_owner)
+            )
+        with time_machine.travel("2026-11-30 10:00 +0800", tick=False):
+            desk, mine = logged_in(reviewer), logged_in(other_owner)
+            for url in (f"/staff/registrations/{machine.pk}/", f"/registrations/{machine.pk}/"):
+                client = desk if url.startswith("/staff/") else mine
+                assert "历史状态查询" in page(client.get(url))
+
+                def facts(day: str) -> str:
+                    body = page(client.get(url, {"as_of": day}))  # noqa: B023
+                    return body.split('class="facts as-of-facts"')[1].split("</dl>")[0]
+
+                on_24 = facts("2026-11-24")
+                assert "张三" in on_24 and "浦东新区" in on_24 and "钱七" not in on_24
+                on_26 = facts("2026-11-26")
+                assert "张三" in on_26 and "闵行区" in on_26
+                assert "钱七" in facts("2026-11-28")
+                for bad, message in (
+                    ("2026-13-01", "日期格式应为YYYY-MM-DD"),
+                    ("2026-12-01", "日期不能晚于今天"),
+                    ("2026-11-20", "该日期尚未登记"),
+                ):
+                    response = client.get(url, {"as_of": bad})
+                    assert response.status_code == 200 and message in page(response)
+            # The seller no longer sees the machine, on any date.
+            assert (
+                logged_in(owner)
+                .get(f"/registrations/{machine.pk}/", {"as_of": "2026-11-24"})
+                .status_code
+                == 404
+            )
