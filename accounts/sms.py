@@ -71,6 +71,7 @@ def _check_send_limits(phone: str) -> None:
             _("验证码发送过于频繁，请%(seconds)s秒后再试") % {"seconds": wait},
             field="phone",
             status=429,
+            retry_after=wait,
         )
     if recent.count() >= settings.NRMM_SMS_DAILY_LIMIT:
         raise ActionError(

@@ -8,12 +8,22 @@ Pages show `message` next to `field` (or above the form); the API answers
 class ActionError(Exception):
     status = 400
 
-    def __init__(self, code: str, message: str, *, field: str | None = None, status: int = 400):
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        field: str | None = None,
+        status: int = 400,
+        retry_after: int | None = None,
+    ):
         super().__init__(message)
         self.code = code
         self.message = message
         self.field = field
         self.status = status
+        # Seconds until trying again can succeed (a 429's Retry-After header).
+        self.retry_after = retry_after
 
     def as_dict(self) -> dict[str, str]:
         error = {"code": self.code, "message": self.message}

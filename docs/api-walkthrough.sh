@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# From a new account to an approved number, over the API, with curl.
+# From a new account to an approved number, then changes after registration, over the API.
 # Run against a server started by `make run` (demo data loaded):  bash docs/api-walkthrough.sh
 # tests/api/test_walkthrough.py runs this very script against a fresh server.
 set -euo pipefail
@@ -68,4 +68,50 @@ curl -sS --fail-with-body -X POST "$BASE/api/v1/review/declarations/$ID/approve"
 echo "8. The owner sees the number"
 NUMBER=$(curl -sS --fail-with-body "$BASE/api/v1/declarations/$ID" -H "$AUTH" | field '["number"]')
 echo "环保登记号码: $NUMBER"
+
+echo "9. The machine goes to work in 闵行区: a location change takes effect at once"
+REG=$(curl -sS --fail-with-body "$BASE/api/v1/registrations" -H "$AUTH" | field '[0]["id"]')
+curl -sS --fail-with-body -X POST "$BASE/api/v1/registrations/$REG/changes/location" \
+     -H "$AUTH" -H "$J" -d "{\"district\": \"K\", \"since\": \"$TODAY\"}" | field '["status_label"]'
+
+echo "10. Engine retrofit (Art. 12): the new engine, photos before and after, the lab's report"
+CHANGE=$(curl -sS --fail-with-body -X POST "$BASE/api/v1/registrations/$REG/changes/retrofit" \
+  -H "$AUTH" -F engine_maker=潍柴动力 -F engine_model=WP7 -F engine_serial=WP7-2026-0001 \
+  -F engine_number=CNFJG4000L53000006000009 -F engine_production_date=2026-06-01 \
+  -F engine_power_kw=150 -F engine_stage=4 -F test_lab=上海市机动车检测中心 \
+  -F test_report_number=SH-2026-1234 -F "event_date=$TODAY" \
+  -F "before_photos=@$PHOTO;type=image/jpeg" -F "after_photos=@$PHOTO;type=image/jpeg" \
+  -F "test_report_photos=@$PHOTO;type=image/jpeg" | field '["id"]')
+
+echo "11. The district checks the machine on site and approves: a new number"
+STAFF="Authorization: Bearer $REVIEWER"
+curl -sS --fail-with-body -X POST "$BASE/api/v1/changes/$CHANGE/site-check" -H "$STAFF" -H "$J" \
+     -d '{"notes": "发动机铭牌与检测报告一致"}' >/dev/null
+NEW_REG=$(curl -sS --fail-with-body -X POST "$BASE/api/v1/changes/$CHANGE/approve" -H "$STAFF" \
+  -H "$J" -d '{}' | field '["new_registration"]["id"]')
+NEW_NUMBER=$(curl -sS --fail-with-body "$BASE/api/v1/registrations/$NEW_REG" -H "$AUTH" \
+  | field '["number"]')
+echo "新环保登记号码: $NEW_NUMBER"
+
+echo "12. Anyone checks the old number: it was replaced"
+curl -sS --fail-with-body -G "$BASE/api/v1/verify" --data-urlencode "number=$NUMBER" \
+  | field '["registration"]["status_label"]'
+
+echo "13. Sold to 张三 (demo account): both owners confirm with their own SMS codes"
+# One SMS code a minute per phone: curl waits as the 429's Retry-After header says.
+curl -sS --fail-with-body --retry 2 -X POST \
+     "$BASE/api/v1/registrations/$NEW_REG/changes/owner-code" -H "$AUTH" >/dev/null
+SALE=$(curl -sS --fail-with-body -X POST "$BASE/api/v1/registrations/$NEW_REG/changes/owner" \
+  -H "$AUTH" -F new_owner_phone=13800000001 -F "event_date=$TODAY" \
+  -F "old_owner_code=$(code_for "$PHONE")" -F "agreement_photo=@$PHOTO;type=image/jpeg" \
+  | field '["id"]')
+BUYER=$(curl -sS --fail-with-body -X POST "$BASE/api/v1/auth/token" -H "$J" \
+  -d '{"identifier": "13800000001", "password": "Demo2026!"}' | field '["token"]')
+curl -sS --fail-with-body -X POST "$BASE/api/v1/changes/$SALE/confirm" \
+     -H "Authorization: Bearer $BUYER" -H "$J" -d "{\"code\": \"$(code_for 13800000001)\"}" \
+  | field '["status_label"]'
+curl -sS --fail-with-body -X POST "$BASE/api/v1/changes/$SALE/approve" -H "$STAFF" -H "$J" \
+     -d '{}' >/dev/null
+echo "张三的机械: $(curl -sS --fail-with-body "$BASE/api/v1/registrations/$NEW_REG" \
+  -H "Authorization: Bearer $BUYER" | field '["number"]')"
 rm -f "$PHOTO"

@@ -87,6 +87,7 @@ class TestRegistrationOverApi:
         response = call(client, "post", "auth/sms-codes", {"phone": PHONE, "purpose": "register"})
         assert response.status_code == 429
         assert response.json()["error"]["code"] == "sms_too_frequent"
+        assert 0 < int(response["Retry-After"]) <= 60  # clients (curl --retry) wait that long
 
     def test_unknown_purpose(self, client):
         response = call(client, "post", "auth/sms-codes", {"phone": PHONE, "purpose": "x"})
