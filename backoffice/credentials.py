@@ -389,22 +389,28 @@ def registration(request: HttpRequest, pk: int) -> HttpResponse:
     creds = list(
         Credential.objects.filter(registration=reg).prefetch_related("photos").order_by("-issue")
     )
-    audit_rows = list(
-        AuditEntry.objects.filter(
-            Q(target_type="registry.declaration", target_id=str(reg.declaration_id))
-            | Q(target_type="registry.credential", target_id__in=[str(c.pk) for c in creds])
-            | Q(
-                target_type="registry.signphoto",
-                target_id__in=[str(p.pk) for c in creds for p in c.photos.all()],
-            )
-        )
-        .select_related("actor")
-        .order_by("at", "id")
-    )
     from changes.queries import as_of_context
     from changes.queries import for_registration as changes_for
     from inspections.queries import for_registration
 
+    inspections = for_registration(reg)
+    changes = changes_for(reg)
+    # The whole history with who and when (issue #5): the declaration's rounds and
+    # decisions, the registration itself, its signs and cards, spot checks and
+    # rectifications, and its change requests. One query, whatever their number.
+    where = Q(target_type="registry.declaration", target_id=str(reg.declaration_id))
+    others = {
+        "registry.registration": [reg.pk],
+        "registry.credential": [c.pk for c in creds],
+        "registry.signphoto": [p.pk for c in creds for p in c.photos.all()],
+        "inspections.spotcheck": [c.pk for c in inspections["spot_checks"]],
+        "inspections.rectification": [r.pk for r in inspections["rectifications"]],
+        "changes.changerequest": [c.pk for c in changes["changes"]],
+    }
+    for target_type, ids in others.items():
+        if ids:
+            where |= Q(target_type=target_type, target_id__in=[str(i) for i in ids])
+    audit_rows = list(AuditEntry.objects.filter(where).select_related("actor").order_by("at", "id"))
     context: dict[str, Any] = {
         "reg": reg,
         "owner_phone": mask_phone(reg.owner.phone),
@@ -415,8 +421,8 @@ def registration(request: HttpRequest, pk: int) -> HttpResponse:
         "can_act": user.role in actions.DISTRICT_STAFF,
         "role_is_admin": user.role == Role.CITY_ADMIN,
     }
-    context.update(for_registration(reg))
-    context.update(changes_for(reg))
+    context.update(inspections)
+    context.update(changes)
     context.update(as_of_context(reg, request.GET.get("as_of")))
     return render(request, "backoffice/registration.html", context)
 

@@ -31,6 +31,12 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_type}#{self.target_id}"
 
+    @property
+    def action_label(self) -> str:
+        from core.audit_labels import label
+
+        return label(self.action)
+
 
 class HolidayYear(models.Model):
     """A year whose holiday notice has been entered in full. Working days in any other
