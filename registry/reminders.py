@@ -106,15 +106,15 @@ def due_reminders(today: date, days: int) -> list[Due]:
         event_date__gte=today - timedelta(days=CHANGE_DAYS),
         event_date__lte=horizon - timedelta(days=CHANGE_DAYS),
     ).select_related("registration", "owner", "new_owner")
-    for c in owner_changes:
-        assert c.event_date is not None and c.new_owner is not None
-        due = due_date(Kind.OWNER_CHANGE, c.event_date)
+    for change in owner_changes:
+        assert change.event_date is not None and change.new_owner is not None
+        due = due_date(Kind.OWNER_CHANGE, change.event_date)
         body = _(
             "%(number)s的机主变更须在%(due)s前由新机主%(new)s输入验证码确认并提交审核"
             "（第十一条），请尽快办理。"
-        ) % {"number": c.registration.number, "due": _when(due), "new": c.new_owner.name}
-        for who, phone in (("old", c.owner.phone), ("new", c.new_owner.phone)):
-            found.append(Due(f"owner_change:{c.pk}:{who}:{due.isoformat()}", phone, body))
+        ) % {"number": change.registration.number, "due": _when(due), "new": change.new_owner.name}
+        for who, phone in (("old", change.owner.phone), ("new", change.new_owner.phone)):
+            found.append(Due(f"owner_change:{change.pk}:{who}:{due.isoformat()}", phone, body))
     return found
 
 
