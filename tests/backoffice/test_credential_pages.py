@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
+from core.audit_labels import label
 from core.models import AuditEntry
 from registry import credentials as cards
 from registry.constants import CredentialReason, CredentialStatus, SignPhotoDecision
@@ -514,7 +515,7 @@ class TestRegistrationPage:
             "sign_photo.confirmed",
             "credential.revoked",
         ):
-            assert f"<td>{action}</td>" in html, action
+            assert f'data-action="{action}">{label(action)}</td>' in html, action
         # The spot-check section.
         assert "inspections-history" in html and "监督检查" in html
         assert f'href="/inspect/checks/{check.pk}/"' in html
