@@ -226,7 +226,8 @@ def file_report(
     with transaction.atomic():
         report = PublicReport.objects.create(
             code=_new_code(),
-            number_typed=lookup.number if lookup else "",
+            # Normalised when it reads as a number of this city, else exactly as typed.
+            number_typed=lookup.number if lookup and not lookup.error else number,
             registration=lookup.registration if lookup else None,
             district=district,
             place=place,
