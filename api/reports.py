@@ -4,6 +4,7 @@ district of the place lists, reads, assigns, notes, closes and reopens; the city
 Object access: 404 alike for missing and not yours (reports.access)."""
 
 import json
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -275,7 +276,7 @@ def follow(request: HttpRequest, code: str) -> dict[str, Any]:
     progress = queries.follow(code)
     if progress is None:
         raise ActionError("not_found", _("没有找到该查询码对应的举报"), status=404)
-    return progress.__dict__
+    return asdict(progress)
 
 
 # --- the district ---------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from reports.models import PublicReport, ReportNote, ReportPhoto
 from tests.changes.helpers import approved
 from tests.conftest import make_user
 from tests.registry.helpers import jpeg
-from tests.reports.helpers import VALID, filed, reload
+from tests.reports.helpers import filed, reload
 
 pytestmark = pytest.mark.django_db
 
@@ -318,7 +318,3 @@ class TestReopen:
 def test_colleagues_are_the_active_district_staff(report, reviewer, clerk_l, clerk):
     make_user("13900000022", "离职", role=Role.CLERK, district="L", is_active=False)
     assert actions.colleagues(report) == [clerk_l, reviewer]
-
-
-def test_valid_fixture_is_valid():
-    assert set(VALID) == {"district", "place", "observed_at", "description"}

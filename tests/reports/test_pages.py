@@ -12,7 +12,7 @@ from reports.models import PublicReport, ReportNote
 from tests.changes.helpers import approved
 from tests.conftest import logged_in
 from tests.registry.helpers import jpeg
-from tests.reports.helpers import SEEN, VALID, filed, reload
+from tests.reports.helpers import VALID, filed, reload
 
 pytestmark = pytest.mark.django_db
 
@@ -289,5 +289,15 @@ class TestBackOfficeDetail:
 
 
 def test_observed_default_is_now(client):
-    assert 'value="2026-11-23T10:00"' in page(client.get("/report/"))
-    assert SEEN < "2026-11-23T10:00"
+    body = page(client.get("/report/"))
+    assert 'value="2026-11-23T10:00"' in body and 'max="2026-11-23T10:00"' in body
+
+
+def test_the_admin_reads_with_the_phone_masked(city_admin, report):
+    client = logged_in(city_admin)
+    listing = client.get("/admin/reports/publicreport/")
+    assert listing.status_code == 200 and report.code in page(listing)
+    detail = client.get(f"/admin/reports/publicreport/{report.pk}/change/")
+    assert detail.status_code == 200
+    assert "139****5678" in page(detail) and "13912345678" not in page(detail)
+    assert client.get("/admin/reports/publicreport/add/").status_code == 403
