@@ -5,6 +5,8 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts import actions as account_actions
 from accounts.models import SmsMessage
@@ -166,3 +168,19 @@ def test_openapi_documents_both_bodies(client):
     schema = client.get("/api/v1/openapi.json").json()
     body = schema["paths"]["/api/v1/reports"]["post"]["requestBody"]["content"]
     assert set(body) == {"application/json", "multipart/form-data"}
+
+
+def test_the_staff_list_costs_the_same_however_long(
+    client, reviewer, clerk_l, django_assert_num_queries
+):
+    auth = bearer(reviewer)
+    filed(photos=[jpeg()])
+    client.get("/api/v1/staff/reports", **auth)  # the token's first use writes last_used_at
+    # Token look-up, the list: measured once, then the same with five more reports.
+    with CaptureQueriesContext(connection) as first:
+        assert len(client.get("/api/v1/staff/reports", **auth).json()) == 1
+    for i in range(5):
+        r = filed(address=f"192.0.2.{i}", photos=[jpeg()])
+        actions.assign(acting_user=reviewer, report=r, assignee=clerk_l)
+    with django_assert_num_queries(len(first.captured_queries)):
+        assert len(client.get("/api/v1/staff/reports", **auth).json()) == 6

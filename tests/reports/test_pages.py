@@ -3,7 +3,9 @@ next to their fields, outsiders refused, the city read-only, lists cheap."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import SmsMessage
 from reports import actions
@@ -175,9 +177,6 @@ class TestBackOfficeList:
         client.get("/staff/reports/")  # warm up the session
 
         def measure() -> int:
-            from django.db import connection
-            from django.test.utils import CaptureQueriesContext
-
             with CaptureQueriesContext(connection) as ctx:
                 assert client.get("/staff/reports/").status_code == 200
             return len(ctx.captured_queries)
