@@ -40,6 +40,11 @@ CHANGE_SITE_CHECKERS = frozenset({Role.CLERK, Role.REVIEWER})
 CHANGE_DECIDERS = frozenset({Role.REVIEWER})
 CHANGE_VIEWERS = frozenset({Role.OWNER, Role.CLERK, Role.REVIEWER, Role.CITY_ADMIN})
 
+# Public reports (Art. 17): anyone files and follows one; the district of the place (its
+# clerks and reviewers) handles it; the city reads.
+REPORT_STAFF = frozenset({Role.CLERK, Role.REVIEWER, Role.CITY_ADMIN})
+REPORT_HANDLERS = frozenset({Role.CLERK, Role.REVIEWER})
+
 ACCESS: Final[dict[str, Rule]] = {
     # Owners' pages
     "owners:home": PUBLIC,
@@ -215,6 +220,26 @@ ACCESS: Final[dict[str, Rule]] = {
     "api:change_reject": CHANGE_DECIDERS,
     "api:external_registrations": CHANGE_VIEWERS,
     "api:external_registration_create": CHANGE_OWNERS,
+    # Public reports (Art. 17)
+    "reports:new": PUBLIC,
+    "reports:filed": PUBLIC,
+    "reports:follow": PUBLIC,
+    "reports:staff_list": REPORT_STAFF,
+    "reports:staff_detail": REPORT_STAFF,
+    "reports:photo": REPORT_STAFF,
+    "reports:assign": REPORT_HANDLERS,
+    "reports:note": REPORT_HANDLERS,
+    "reports:close": REPORT_HANDLERS,
+    "reports:reopen": REPORT_HANDLERS,
+    "api:report_file": PUBLIC,
+    "api:report_follow": PUBLIC,
+    "api:staff_reports": REPORT_STAFF,
+    "api:staff_report": REPORT_STAFF,
+    "api:staff_report_photo": REPORT_STAFF,
+    "api:staff_report_assign": REPORT_HANDLERS,
+    "api:staff_report_note": REPORT_HANDLERS,
+    "api:staff_report_close": REPORT_HANDLERS,
+    "api:staff_report_reopen": REPORT_HANDLERS,
 }
 
 # Routes whose own code decides (the Django admin lets in city administrators only).

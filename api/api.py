@@ -16,6 +16,7 @@ from api import declarations as declarations_api
 from api import inspections as inspections_api
 from api import reference as reference_api
 from api import registrations as registrations_api
+from api import reports as reports_api
 from core.errors import ActionError
 
 
@@ -76,3 +77,4 @@ api.add_router("/", declarations_api.router)
 api.add_router("/", registrations_api.router)
 api.add_router("/", inspections_api.router)
 api.add_router("/", changes_api.router)
+api.add_router("/", reports_api.router)

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "documents",
     "inspections",
     "changes",
+    "reports",
     "api",
 ]
 
@@ -148,6 +149,8 @@ except ValueError as exc:
     raise ImproperlyConfigured(str(exc)) from None
 # Public look-ups of a typed number (the verification page and API), per address.
 NRMM_PUBLIC_LOOKUPS_PER_MINUTE = env_int("NRMM_PUBLIC_LOOKUPS_PER_MINUTE", 30, minimum=1)
+# Public reports (Art. 17) filed per address and hour: the abuse guard instead of a CAPTCHA.
+NRMM_PUBLIC_REPORTS_PER_HOUR = env_int("NRMM_PUBLIC_REPORTS_PER_HOUR", 5, minimum=1)
 
 # Background work (django-tasks): immediate by default, so nothing needs a worker locally;
 # production sets NRMM_TASKS_BACKEND=django_tasks_db.DatabaseBackend and runs

@@ -240,6 +240,27 @@ MATRIX = [
         OWNERS | DISTRICT_AND_CITY,
     ),
     ("api:external_registration_create", "post", "/api/v1/me/external-registrations", OWNERS),
+    # Public reports (Art. 17)
+    ("reports:new", "get", "/report/", EVERYONE),
+    ("reports:new", "post", "/report/", EVERYONE),
+    ("reports:filed", "get", "/report/filed/", EVERYONE),
+    ("reports:follow", "get", "/report/follow/?code=ZZZZZ-ZZZZZ", EVERYONE),
+    ("reports:staff_list", "get", "/staff/reports/", DISTRICT_AND_CITY),
+    ("reports:staff_detail", "get", "/staff/reports/1/", DISTRICT_AND_CITY),
+    ("reports:photo", "get", "/staff/report-photos/1/", DISTRICT_AND_CITY),
+    ("reports:assign", "post", "/staff/reports/1/assign/", {CLERK, REVIEWER}),
+    ("reports:note", "post", "/staff/reports/1/note/", {CLERK, REVIEWER}),
+    ("reports:close", "post", "/staff/reports/1/close/", {CLERK, REVIEWER}),
+    ("reports:reopen", "post", "/staff/reports/1/reopen/", {CLERK, REVIEWER}),
+    ("api:report_file", "post", "/api/v1/reports", EVERYONE),
+    ("api:report_follow", "get", "/api/v1/reports/follow/ZZZZZZZZZZ", EVERYONE),
+    ("api:staff_reports", "get", "/api/v1/staff/reports", DISTRICT_AND_CITY),
+    ("api:staff_report", "get", "/api/v1/staff/reports/1", DISTRICT_AND_CITY),
+    ("api:staff_report_photo", "get", "/api/v1/staff/report-photos/1", DISTRICT_AND_CITY),
+    ("api:staff_report_assign", "post", "/api/v1/staff/reports/1/assign", {CLERK, REVIEWER}),
+    ("api:staff_report_note", "post", "/api/v1/staff/reports/1/notes", {CLERK, REVIEWER}),
+    ("api:staff_report_close", "post", "/api/v1/staff/reports/1/close", {CLERK, REVIEWER}),
+    ("api:staff_report_reopen", "post", "/api/v1/staff/reports/1/reopen", {CLERK, REVIEWER}),
 ]
 
 PEOPLE = {
