@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import ACCESS, DELEGATED_NAMESPACES, allows
 from accounts.actions import token_digest
+from accounts.constants import Role
 from accounts.models import ApiToken
 
 API_PREFIX = "/api/"
@@ -84,6 +85,8 @@ class AccessMiddleware:
                 return api_error(401, "unauthenticated", _("请先登录（需要 API 令牌）"))
             return api_error(403, "forbidden", _("您的账户无权使用此功能"))
         if not authenticated:
-            login = "backoffice:login" if "backoffice" in match.namespaces else "owners:login"
+            # A page only staff may open sends to the staff login, wherever it lives.
+            staff_only = isinstance(rule, frozenset) and Role.OWNER not in rule
+            login = "backoffice:login" if staff_only else "owners:login"
             return redirect(f"{reverse(login)}?{urlencode({'next': request.get_full_path()})}")
         return render(request, "403.html", status=403)

@@ -332,3 +332,19 @@ def test_every_route_has_an_access_rule_and_a_matrix_row():
 def test_unlisted_route_is_refused(client, monkeypatch):
     monkeypatch.delitem(ACCESS, "owners:home")
     assert client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("path", "login"),
+    [
+        ("/staff/reports/", "/staff/login/"),  # staff-only pages outside the backoffice app
+        ("/changes/district/", "/staff/login/"),
+        ("/staff/", "/staff/login/"),
+        ("/changes/", "/login/"),  # owners' pages
+        ("/declarations/", "/login/"),  # owners and counter clerks: the owners' login
+    ],
+)
+def test_anonymous_is_sent_to_the_login_of_who_may_open_the_page(client, db, path, login):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{login}?next=")
