@@ -1,14 +1,20 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.constants import DayKind
 
 
 class AuditEntry(models.Model):
-    """One row per state change: who did what to which object, and when. Never edited."""
+    """One row per state change: who did what to which object, and when. Never edited:
+    rows are only ever inserted, by core.audit.record, each chained to the one before by
+    its digest (core/chain.py; `manage.py verify_audit` checks the chain)."""
 
-    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    # Set by core.audit.record before the digest is computed (the digest covers it).
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("操作人"),
@@ -21,6 +27,9 @@ class AuditEntry(models.Model):
     target_type = models.CharField(_("对象类型"), max_length=64)
     target_id = models.CharField(_("对象编号"), max_length=64)
     data = models.JSONField(_("详情"), default=dict, blank=True)
+    seq = models.BigIntegerField(_("序号"), unique=True)
+    prev_hash = models.CharField(_("前一条摘要"), max_length=64)
+    entry_hash = models.CharField(_("摘要"), max_length=64)
 
     class Meta:
         verbose_name = _("审计记录")
@@ -31,11 +40,34 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_type}#{self.target_id}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("audit entries are never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("audit entries are never deleted")
+
     @property
     def action_label(self) -> str:
         from core.audit_labels import label
 
         return label(self.action)
+
+
+class AuditHead(models.Model):
+    """The chain's last link, one row: locked by every new entry so that entries are
+    chained one at a time, in the order their transactions take the lock."""
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("审计链头")
+        verbose_name_plural = _("审计链头")
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
 
 
 class HolidayYear(models.Model):

@@ -7,6 +7,8 @@ import os
 import pytest
 from django.db import connection, connections
 
+from core import audit, chain
+from core.models import AuditEntry
 from registry import actions
 from registry.models import Declaration, NumberCounter, Registration
 from tests.registry.helpers import declare
@@ -49,3 +51,7 @@ def test_parallel_approvals_get_consecutive_unique_serials(owner, reviewer):
     assert serials == list(range(1, len(ids) + 1))  # no duplicates, no gaps
     assert NumberCounter.objects.get(prefix="沪L4").last_serial == len(ids)
     assert Registration.objects.values("number").distinct().count() == len(ids)
+    # Every approval wrote audit rows from its own process: still one unbroken chain.
+    verdict = chain.verify(audit.links())
+    assert verdict.ok, verdict.problem
+    assert verdict.count == AuditEntry.objects.count() > len(ids)
