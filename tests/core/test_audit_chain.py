@@ -5,6 +5,7 @@ to change them, verify_audit catches what gets through."""
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -21,7 +22,7 @@ T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 def build(n: int) -> list[chain.Link]:
     links, prev = [], chain.GENESIS
     for seq in range(1, n + 1):
-        fields = {
+        fields: dict[str, Any] = {
             "seq": seq,
             "at": T0 + timedelta(seconds=seq),
             "actor_id": seq % 3 or None,
