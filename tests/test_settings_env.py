@@ -68,3 +68,31 @@ def test_sqlite_runs_in_wal_mode():
         mode = cursor.fetchone()[0]
     # The in-memory test database cannot use WAL; a file database must.
     assert mode in ("wal", "memory")
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    """Django's deployment checklist, as `manage.py check --deploy` reads it, with the
+    settings production uses: DEBUG off, a real secret key, HTTPS behind a proxy."""
+    import os
+    import secrets
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DEBUG", "NRMM_HTTPS")},
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "nrmm.example.gov.cn",
+        "NRMM_DATA_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

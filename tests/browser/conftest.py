@@ -3,6 +3,7 @@
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,6 +30,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
+# Content-Security-Policy violations any page of any test reported (core.middleware).
+CSP_VIOLATIONS: list[str] = []
+
+
+def _watch(context: object) -> object:
+    def console(message: object) -> None:
+        text = getattr(message, "text", "")
+        if "Content Security Policy" in text or "Content-Security-Policy" in text:
+            CSP_VIOLATIONS.append(text)
+
+    context.on("console", console)  # type: ignore[attr-defined]
+    return context
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations() -> Iterator[None]:
+    """Every browser test fails if a page it opened broke the Content-Security-Policy
+    (an inline script or style, a third-party request)."""
+    CSP_VIOLATIONS.clear()
+    yield
+    assert CSP_VIOLATIONS == []
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
@@ -40,6 +64,12 @@ def browser() -> Iterator[object]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        new_context = browser.new_context
+
+        def watched_context(*args: Any, **kwargs: Any) -> object:
+            return _watch(new_context(*args, **kwargs))
+
+        browser.new_context = watched_context  # type: ignore[method-assign,assignment]
         yield browser
         browser.close()
 

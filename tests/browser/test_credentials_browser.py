@@ -59,6 +59,11 @@ def test_production_notice_collection_and_sign_photo(
     desk.get_by_role("link", name="识别标志和信息采集卡").click()
     expect(desk.locator("h1")).to_contain_text("识别标志和信息采集卡")
     row = desk.locator(f"tr[data-number='{registration.short_number}']")
+    select_all = desk.get_by_label("全选")
+    select_all.check()  # ticks every row (static/js/select-all.js), and clears them again
+    expect(row.locator("input[name=ids]")).to_be_checked()
+    select_all.uncheck()
+    expect(row.locator("input[name=ids]")).not_to_be_checked()
     row.locator("input[name=ids]").check()
     desk.get_by_role("button", name="记录制作完成").click()
     expect(desk.locator(".messages")).to_contain_text("已记录1套")
