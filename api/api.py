@@ -4,6 +4,7 @@ actions and shape answers. Errors are {"error": {"code", "message", "field"?}}."
 
 from typing import Any
 
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -46,6 +47,15 @@ def action_error(request: HttpRequest, exc: ActionError) -> HttpResponse:
     if exc.retry_after is not None:
         response["Retry-After"] = str(exc.retry_after)
     return response
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A value the database cannot hold (a number past its integer range, PostgreSQL's
+    "value too long") that a schema let through: bad input, never a server error."""
+    body = {"error": {"code": "out_of_range", "message": _("提交的数值超出允许范围")}}
+    return api.create_response(request, body, status=400)
 
 
 @api.exception_handler(Http404)

@@ -4,12 +4,13 @@ the URL names, except that a path's GET and POST share one URL name (the access 
 keyed by it), so the POST's operation id ends in "_create"."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import FileResponse, HttpRequest
 from django.utils import timezone
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import Field
 
 from accounts.models import User
 from core.http import current_user as _user
@@ -29,6 +30,8 @@ from rules.emission import STAGE_LABELS
 
 router = Router(tags=["inspections"])
 
+# Past this, an offset would only ever return nothing; larger numbers are bad input.
+MAX_OFFSET = 10**9
 MAX_LIMIT = 500
 
 
@@ -289,7 +292,7 @@ def list_spot_checks(
     date_from: str = "",
     date_to: str = "",
     district: str = "",
-    offset: int = 0,
+    offset: Annotated[int, Field(ge=0, le=MAX_OFFSET)] = 0,
     limit: int = 100,
 ) -> list[dict[str, Any]]:
     """An inspector's own checks; district staff's: those in or of their district; the city
@@ -298,7 +301,6 @@ def list_spot_checks(
     filters = CheckFilters.from_query(
         user, {"result": result, "date_from": date_from, "date_to": date_to, "district": district}
     )
-    offset = max(offset, 0)
     limit = min(max(limit, 1), MAX_LIMIT)
     checks = district_checks(user, filters).prefetch_related("photos")[offset : offset + limit]
     return [spot_check_dict(c) for c in checks]

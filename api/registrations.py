@@ -6,7 +6,7 @@ sign and card files. Anyone: verification of a number or a scanned card, and the
 that verify cards offline (docs/verification.md)."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from django.conf import settings
@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import Field
 
 from core.errors import ActionError
 from core.http import current_user as _user
@@ -97,8 +98,13 @@ class StaffCredentialOut(CredentialOut):
     owner_name: str
 
 
+# A database id: what a bigint primary key can hold (larger numbers are refused by the
+# schema, not passed to the database).
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
 class IdsIn(Schema):
-    ids: list[int]
+    ids: list[Id]
 
 
 class NotifyIn(IdsIn):
