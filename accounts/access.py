@@ -215,6 +215,25 @@ ACCESS: Final[dict[str, Rule]] = {
     "api:change_reject": CHANGE_DECIDERS,
     "api:external_registrations": CHANGE_VIEWERS,
     "api:external_registration_create": CHANGE_OWNERS,
+    # Fleets: staff logins (the views let in the organisation's main account only), bulk
+    # import, the list of all machines and submitting many drafts; owners and org staff.
+    "fleets:staff": OWNER,
+    "fleets:staff_disable": OWNER,
+    "fleets:staff_enable": OWNER,
+    "fleets:machines": OWNER,
+    "fleets:submit_many": OWNER,
+    "fleets:imports": OWNER,
+    "fleets:template": OWNER,
+    "fleets:import_job": OWNER,
+    "fleets:import_progress": OWNER,
+    "api:org_staff": OWNER,
+    "api:org_staff_disable": OWNER,
+    "api:org_staff_enable": OWNER,
+    "api:fleet": OWNER,
+    "api:declarations_submit_many": OWNER,
+    "api:imports": OWNER,
+    "api:import_template": OWNER,
+    "api:import": OWNER,
 }
 
 # Routes whose own code decides (the Django admin lets in city administrators only).

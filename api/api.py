@@ -17,6 +17,7 @@ from api import inspections as inspections_api
 from api import reference as reference_api
 from api import registrations as registrations_api
 from core.errors import ActionError
+from fleets import api as fleets_api
 
 
 class BearerToken(HttpBearer):
@@ -73,3 +74,4 @@ api.add_router("/", declarations_api.router)
 api.add_router("/", registrations_api.router)
 api.add_router("/", inspections_api.router)
 api.add_router("/", changes_api.router)
+api.add_router("/", fleets_api.router)
