@@ -70,8 +70,9 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
 
 api.add_router("/reference", reference_api.router)
 api.add_router("/", accounts_api.router)
+# Before declarations: "declarations/submit-many" must not be read as "declarations/{pk}".
+api.add_router("/", fleets_api.router)
 api.add_router("/", declarations_api.router)
 api.add_router("/", registrations_api.router)
 api.add_router("/", inspections_api.router)
 api.add_router("/", changes_api.router)
-api.add_router("/", fleets_api.router)

@@ -12,8 +12,8 @@ type, 404 alike for "missing" and "not yours" (as registry.access).
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from accounts.constants import DISTRICT_ROLES, Role
 from accounts import queries
+from accounts.constants import DISTRICT_ROLES, Role
 from accounts.models import User
 from changes.models import ChangePhoto, ChangeRequest, ExternalRegistration
 

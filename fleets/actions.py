@@ -4,8 +4,8 @@ outsiders, writes audit rows and saves with update_fields."""
 
 import hashlib
 import logging
-from io import BytesIO
 from dataclasses import dataclass, field
+from io import BytesIO
 from typing import Any
 
 from django.core.files.base import ContentFile

@@ -259,9 +259,10 @@ def _job_dict(job: ImportJob, *, with_issues: bool = True) -> dict[str, Any]:
     duplicates: list[int] = []
     if with_issues and job.finished:
         issues = job.issues.all()
-        errors = list(
-            issues.filter(kind=IssueKind.ERROR).values("row", "column", "message")[:ISSUES_RETURNED]
-        )
+        errors = [
+            {"row": i.row, "column": i.column, "message": i.message}
+            for i in issues.filter(kind=IssueKind.ERROR)[:ISSUES_RETURNED]
+        ]
         duplicates = list(
             issues.filter(kind=IssueKind.DUPLICATE).values_list("row", flat=True)[:ISSUES_RETURNED]
         )

@@ -184,7 +184,7 @@ class TestPages:
         for number in bad_excel_rows():
             assert f'data-row="{number}"' in page
         assert 'data-testid="created-count">195<' in page
-        job_id = ImportedMachine.objects.first().job_id
+        job_id = ImportedMachine.objects.values_list("job_id", flat=True).first()
         assert f"/fleet/?import={job_id}" in page
 
     def test_not_an_xlsx_is_a_clear_error_not_a_500(self, organisation):
