@@ -5,6 +5,7 @@ Costs per chunk of CHUNK rows, not per row: one catalogue look-up, one look-up o
 owner's existing machines with the chunk's serials, and a few bulk inserts.
 """
 
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,10 +20,12 @@ from fleets.columns import KEY_FIELDS, columns
 from fleets.xlsx import DATA_SHEET, normalise_header
 from registry.constants import DeclarationStatus
 from registry.models import Declaration
-from registry.steps import STEP_FIELDS, clean_step
+from registry.steps import STEP_FIELDS, Cleaned, clean_step
 
 CHUNK = 1000
 MAX_ROWS = 200_000
+MEMO_LIMIT = 20_000
+DIMENSION = re.compile(r'<(?:\w+:)?dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"')
 
 
 class FileProblem(Exception):
@@ -65,8 +68,7 @@ def open_sheet(stream: IO[bytes]) -> Sheet:
     if not isinstance(worksheet, ReadOnlyWorksheet):
         workbook.close()
         raise FileProblem(_("文件无法读取，请确认是Excel的xlsx格式（.xlsx）"))
-    rows = worksheet.iter_rows(values_only=True)
-    header = next(rows, None)
+    header = next(worksheet.iter_rows(max_row=1, values_only=True), None)
     if header is None:
         workbook.close()
         raise FileProblem(_("表格是空的：第1行应为表头"))
@@ -83,11 +85,26 @@ def open_sheet(stream: IO[bytes]) -> Sheet:
             _("表头缺少必填列：%(columns)s。请使用下载的模板，不要修改第1行")
             % {"columns": "、".join(missing)}
         )
-    estimated = max((worksheet.max_row or 1) - 1, 0)
+    # Only as many columns as the header has: cells typed beyond it are not read.
+    rows = worksheet.iter_rows(min_row=2, max_col=len(header), values_only=True)
+    estimated = max(_declared_rows(worksheet) - 1, 0)
     if estimated > MAX_ROWS:
         workbook.close()
         raise FileProblem(_("一次最多导入%(n)s行，请分成几个文件") % {"n": MAX_ROWS})
     return Sheet(rows=rows, positions=positions, estimated_rows=estimated, workbook=workbook)
+
+
+def _declared_rows(worksheet: ReadOnlyWorksheet) -> int:
+    """The row count the sheet declares at its top (<dimension ref="A1:AL201"/>; Excel
+    always writes it), or 0 when it declares none. Not worksheet.max_row: without the
+    declaration openpyxl finds it by parsing the whole sheet, a second full read."""
+    try:
+        with worksheet._get_source() as xml:  # the sheet's XML, as openpyxl reads it
+            head = xml.read(4096).decode("utf-8", "replace")
+    except (KeyError, OSError, AttributeError):
+        return 0
+    match = DIMENSION.search(head)
+    return int(match.group(1)) if match else 0
 
 
 def data_rows(sheet: Sheet) -> Iterator[tuple[int, dict[str, str]]]:
@@ -100,12 +117,27 @@ def data_rows(sheet: Sheet) -> Iterator[tuple[int, dict[str, str]]]:
         yield number, {c.name: c.form_value(cells[i] if i < width else None) for c, i in cols}
 
 
-def check_row(number: int, data: dict[str, str]) -> RowResult:
-    """The wizard's checks of every step, in the wizard's order, on one row."""
+StepMemo = dict[tuple[Any, ...], Cleaned]
+
+
+def check_row(number: int, data: dict[str, str], memo: StepMemo | None = None) -> RowResult:
+    """The wizard's checks of every step, in the wizard's order, on one row.
+
+    `memo` (one per import) remembers each step's outcome for the same inputs: a fleet's
+    rows often repeat a step whole (one site, one engine model, no DPF), and clean_step
+    depends on nothing but the step's own fields, the registration type and today."""
     result = RowResult(row=number)
     ctx: dict[str, Any] = {}
     for step in sorted(STEP_FIELDS):
-        cleaned = clean_step(step, data, ctx)
+        if memo is None:
+            cleaned = clean_step(step, data, ctx)
+        else:
+            key = (step, ctx.get("registration_type"), *(data.get(f) for f in STEP_FIELDS[step]))
+            cleaned = memo.get(key)
+            if cleaned is None:
+                if len(memo) >= MEMO_LIMIT:
+                    memo.clear()  # bounded memory: rows that vary in every step
+                cleaned = memo[key] = clean_step(step, data, ctx)
         result.values.update(cleaned.values)
         result.errors.update(cleaned.errors)
         ctx.setdefault("registration_type", cleaned.values.get("registration_type"))

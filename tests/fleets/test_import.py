@@ -60,7 +60,8 @@ def test_two_hundred_rows_with_five_bad_ones(organisation):
     assert first.has_nameplates is True and first.step == OTHER
     assert first.declared_by == organisation
     assert first.imported_from.row == 2 and first.imported_from.job == job
-    assert AuditEntry.objects.filter(action="declaration.imported").count() == 195
+    imported = AuditEntry.objects.get(action="declarations.imported", target_id=str(job.pk))
+    assert sorted(imported.data["declarations"]) == sorted(drafts.values_list("pk", flat=True))
     assert AuditEntry.objects.filter(action="import.finished", target_id=str(job.pk)).exists()
 
 
@@ -218,3 +219,15 @@ class TestPages:
             client = logged_in(user)
             assert client.get(f"/fleet/imports/{job.pk}/").status_code == 404
             assert client.get(f"/fleet/imports/{job.pk}/progress/").status_code == 404
+
+
+def test_the_step_memo_gives_the_wizards_answer_every_time():
+    from fleets.importer import check_row
+
+    memo: dict = {}
+    bad = {"district": "L", "site_type": "工地", "registration_type": "machine", "fuel_type": ""}
+    first = check_row(2, bad, memo)
+    again = check_row(3, dict(bad), memo)
+    fresh = check_row(4, dict(bad))
+    assert first.errors == again.errors == fresh.errors
+    assert "fuel_type" in again.errors and again.row == 3
