@@ -129,15 +129,16 @@ def check_row(number: int, data: dict[str, str], memo: StepMemo | None = None) -
     result = RowResult(row=number)
     ctx: dict[str, Any] = {}
     for step in sorted(STEP_FIELDS):
-        if memo is None:
-            cleaned = clean_step(step, data, ctx)
-        else:
+        cleaned: Cleaned | None = None
+        if memo is not None:
             key = (step, ctx.get("registration_type"), *(data.get(f) for f in STEP_FIELDS[step]))
             cleaned = memo.get(key)
-            if cleaned is None:
+        if cleaned is None:
+            cleaned = clean_step(step, data, ctx)
+            if memo is not None:
                 if len(memo) >= MEMO_LIMIT:
                     memo.clear()  # bounded memory: rows that vary in every step
-                cleaned = memo[key] = clean_step(step, data, ctx)
+                memo[key] = cleaned
         result.values.update(cleaned.values)
         result.errors.update(cleaned.errors)
         ctx.setdefault("registration_type", cleaned.values.get("registration_type"))
