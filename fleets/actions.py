@@ -23,6 +23,7 @@ from core.errors import ActionError, FieldErrors
 from fleets.constants import ImportStatus, IssueKind
 from fleets.importer import (
     CHUNK,
+    MAX_ROWS,
     FileProblem,
     RowResult,
     StepMemo,
@@ -163,6 +164,10 @@ def _import_rows(job: ImportJob) -> None:
         try:
             chunk = _Chunk()
             for number, data in data_rows(sheet):
+                if number > MAX_ROWS + 1:
+                    # The sheet hid its size (or lied about it): stop, keep what is in.
+                    _flush(job, chunk)
+                    raise FileProblem(_("一次最多导入%(n)s行，请分成几个文件") % {"n": MAX_ROWS})
                 result = check_row(number, data, memo)
                 chunk.rows += 1
                 if not result.errors:

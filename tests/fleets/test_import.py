@@ -231,3 +231,24 @@ def test_the_step_memo_gives_the_wizards_answer_every_time():
     fresh = check_row(4, dict(bad))
     assert first.errors == again.errors == fresh.errors
     assert "fuel_type" in again.errors and again.row == 3
+
+
+def test_with_a_worker_the_page_polls_until_the_worker_is_done(organisation, settings):
+    """With the database backend (production) the upload only queues the job; the page
+    polls with htmx until a worker has run it."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    job = _import(organisation, organisation, xlsx([row(1), row(2)]))
+    job.refresh_from_db()
+    assert job.status == ImportStatus.PENDING and job.total_rows == 2
+    client = logged_in(organisation)
+    waiting = client.get(f"/fleet/imports/{job.pk}/").content.decode()
+    assert 'hx-trigger="every 1s"' in waiting and "共约2行" in waiting
+    assert Declaration.objects.count() == 0
+    actions.run_import(job_id=job.pk)  # what the worker does with the queued task
+    done = client.get(f"/fleet/imports/{job.pk}/progress/").content.decode()
+    assert "hx-trigger" not in done and 'data-testid="created-count">2<' in done
+    # A retried task does not import twice.
+    actions.run_import(job_id=job.pk)
+    assert Declaration.objects.count() == 2
