@@ -49,7 +49,7 @@ def fleet_declarations(user: User, filters: FleetFilters) -> QuerySet[Declaratio
             | Q(registration__short_number__icontains=upper)
             | Q(machine_name__icontains=text)
         )
-    return qs.select_related("registration").order_by("-created_at", "-pk")
+    return qs.select_related("registration", "declared_by").order_by("-created_at", "-pk")
 
 
 def visible_import_jobs(user: User) -> QuerySet[ImportJob]:

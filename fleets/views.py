@@ -119,13 +119,12 @@ def machines(request: HttpRequest) -> HttpResponse:
     user = _current(request)
     filters = _filters(request)
     page = Paginator(fleet_declarations(user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    names = {d.code: d.name for d in city().districts}
     context = {
         "owner": fleet_owner(user),
         "page": page,
+        "rows": [(d, names.get(d.district, d.district)) for d in page],
         "filters": filters,
-        "query": query.urlencode(),
         "statuses": DeclarationStatus.choices,
         "machine_types": [t.name for t in city().machine_types],
         "districts": [(d.code, d.name) for d in city().districts],

@@ -87,9 +87,13 @@ class TestFleetList:
         theirs = (
             _import(other_organisation, other_organisation, [row(1)]).machines.get().declaration
         )
+        by_staff = _import(org_staff_member, organisation, [row(2)]).machines.get().declaration
         page = logged_in(org_staff_member).get("/fleet/").content.decode()
         assert f'href="/declarations/{ours.pk}/"' in page
+        assert f'href="/declarations/{by_staff.pk}/"' in page
         assert f'href="/declarations/{theirs.pk}/"' not in page
+        # The main account sees who filed what.
+        assert "单位员工甲" in logged_in(organisation).get("/fleet/").content.decode()
 
 
 class TestSubmitMany:
