@@ -70,6 +70,7 @@ def test_organisation_imports_200_rows_with_5_bad_ones(phone_page: Page, tmp_pat
     page.get_by_test_id("imported-drafts").click()
     expect(page.get_by_test_id("fleet-count")).to_contain_text("195")
     expect(page.get_by_test_id("fleet-row")).to_have_count(50)
+    shot(page, "fleet-list")
     boxes = page.locator("input[name=ids]")
     boxes.nth(0).check()
     boxes.nth(1).check()
