@@ -240,6 +240,25 @@ ACCESS: Final[dict[str, Rule]] = {
     "api:staff_report_note": REPORT_HANDLERS,
     "api:staff_report_close": REPORT_HANDLERS,
     "api:staff_report_reopen": REPORT_HANDLERS,
+    # Fleets: staff logins (the views let in the organisation's main account only), bulk
+    # import, the list of all machines and submitting many drafts; owners and org staff.
+    "fleets:staff": OWNER,
+    "fleets:staff_disable": OWNER,
+    "fleets:staff_enable": OWNER,
+    "fleets:machines": OWNER,
+    "fleets:submit_many": OWNER,
+    "fleets:imports": OWNER,
+    "fleets:template": OWNER,
+    "fleets:import_job": OWNER,
+    "fleets:import_progress": OWNER,
+    "api:org_staff": OWNER,
+    "api:org_staff_disable": OWNER,
+    "api:org_staff_enable": OWNER,
+    "api:fleet": OWNER,
+    "api:declarations_submit_many": OWNER,
+    "api:imports": OWNER,
+    "api:import_template": OWNER,
+    "api:import": OWNER,
 }
 
 # Routes whose own code decides (the Django admin lets in city administrators only).

@@ -232,9 +232,13 @@ def _find_owner(phone: str, name: str) -> User | None:
     check = check_mobile(phone)
     if check.error:
         return None
-    return User.objects.filter(
-        phone=check.value, name=" ".join((name or "").split()), role=Role.OWNER, is_active=True
-    ).first()
+    return (
+        User.objects.filter(
+            phone=check.value, name=" ".join((name or "").split()), role=Role.OWNER, is_active=True
+        )
+        .exclude(kind=AccountKind.ORG_STAFF)
+        .first()
+    )
 
 
 def request_agent_consent(*, acting_user: User, owner_phone: str, owner_name: str) -> None:
@@ -303,10 +307,93 @@ def withdraw_agent_consent(*, acting_user: User, consent: AgentConsent) -> Agent
 
 
 def can_act_for(agent: User, owner: User) -> bool:
-    """May `agent` declare machines for `owner`? Themselves, or with an active consent."""
+    """May `agent` declare machines for `owner`? Themselves, or with an active consent; an
+    organisation's staff member acts for that organisation only (and owns nothing)."""
+    if agent.kind == AccountKind.ORG_STAFF:
+        return agent.is_active and agent.organisation_id == owner.pk
     if agent.pk == owner.pk:
         return True
     return AgentConsent.objects.filter(agent=agent, owner=owner, withdrawn_at=None).exists()
+
+
+# --- an organisation's staff logins ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrgStaffForm:
+    name: str
+    phone: str
+    password: str
+    password_confirm: str
+
+
+def _require_organisation(user: User) -> None:
+    """Only the organisation's main account manages its staff (not staff, not people)."""
+    if not (user.kind == AccountKind.ORGANISATION and user.role == Role.OWNER):
+        raise ActionError("not_allowed", _("只有单位主账户可以管理员工账户"), status=403)
+
+
+def create_org_staff(*, acting_user: User, form: OrgStaffForm) -> User:
+    """The organisation's main account creates a staff login with an initial password,
+    which it hands to the staff member (who may change it by SMS reset on their phone)."""
+    _require_organisation(acting_user)
+    errors: dict[str, str] = {}
+    name = _clean_name(form.name, errors, field="name", label=_("姓名"), limit=NAME_MAX)
+    phone = _clean_phone(form.phone, errors)
+    _clean_password(form.password, form.password_confirm, errors)
+    if "phone" not in errors and User.objects.filter(phone=phone).exists():
+        errors["phone"] = _("该手机号已被其他账户使用")
+    if errors:
+        raise FieldErrors(errors)
+    staff = User(
+        kind=AccountKind.ORG_STAFF,
+        role=Role.OWNER,
+        name=name,
+        phone=phone,
+        organisation=acting_user,
+    )
+    staff.set_password(form.password)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                staff.save()
+        except IntegrityError:
+            # The same phone registered a moment ago by someone else.
+            raise FieldErrors({"phone": _("该手机号已被其他账户使用")}) from None
+        audit.record(
+            "org_staff.created",
+            actor=acting_user,
+            target=staff,
+            data={"organisation": acting_user.pk},
+        )
+    return staff
+
+
+def set_org_staff_active(*, acting_user: User, staff: User, active: bool) -> User:
+    """Disable or re-enable a staff login. Disabling ends its API tokens; its browser
+    session ends too, because inactive users are not authenticated any more."""
+    _require_organisation(acting_user)
+    with transaction.atomic():
+        staff = User.objects.select_for_update().get(pk=staff.pk)
+        if staff.kind != AccountKind.ORG_STAFF or staff.organisation_id != acting_user.pk:
+            raise ActionError("not_found", _("未找到该员工"), status=404)
+        if staff.is_active == active:
+            raise ActionError(
+                "unchanged",
+                _("该员工账户已启用") if active else _("该员工账户已停用"),
+                status=409,
+            )
+        staff.is_active = active
+        staff.save(update_fields=["is_active"])
+        if not active:
+            ApiToken.objects.filter(user=staff).delete()
+        audit.record(
+            "org_staff.enabled" if active else "org_staff.disabled",
+            actor=acting_user,
+            target=staff,
+            data={"organisation": acting_user.pk},
+        )
+    return staff
 
 
 # --- API tokens -----------------------------------------------------------------------------

@@ -5,6 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class AccountKind(models.TextChoices):
     PERSON = "person", _("个人")
     ORGANISATION = "organisation", _("单位")
+    # A login of an organisation's staff member: acts for the organisation (declares,
+    # follows, submits its machines) but owns nothing and manages neither staff nor agents.
+    ORG_STAFF = "org_staff", _("单位员工")
 
 
 class Role(models.TextChoices):

@@ -52,6 +52,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     department = models.CharField(
         _("所属部门"), max_length=16, choices=Department.choices, blank=True
     )
+    # Set for org staff only (kind ORG_STAFF): the organisation they act for.
+    organisation = models.ForeignKey(
+        "self",
+        verbose_name=_("所属单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff_members",
+    )
     is_active = models.BooleanField(_("有效"), default=True)
     date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
 
@@ -80,6 +89,15 @@ class User(AbstractBaseUser, PermissionsMixin):
                 name="organisations_are_owners",
                 condition=~Q(kind=AccountKind.ORGANISATION) | Q(role=Role.OWNER),
             ),
+            # Org staff are owner-side logins of exactly one organisation; nobody else
+            # belongs to an organisation.
+            models.CheckConstraint(
+                name="org_staff_belong_to_an_organisation",
+                condition=(
+                    Q(kind=AccountKind.ORG_STAFF, role=Role.OWNER, organisation__isnull=False)
+                    | (~Q(kind=AccountKind.ORG_STAFF) & Q(organisation__isnull=True))
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -101,6 +119,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_organisation(self) -> bool:
         return self.kind == AccountKind.ORGANISATION
+
+    @property
+    def is_org_staff(self) -> bool:
+        return self.kind == AccountKind.ORG_STAFF
 
     @property
     def masked_phone(self) -> str:

@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from accounts.constants import Role
+from accounts.constants import AccountKind, Role
 from accounts.models import AgentConsent, User
 
 SEARCH_LIMIT = 50
@@ -11,6 +11,48 @@ SEARCH_LIMIT = 50
 def consents_as_agent(user: User) -> QuerySet[AgentConsent]:
     return AgentConsent.objects.filter(agent=user, withdrawn_at=None).select_related(
         "agent", "owner"
+    )
+
+
+def acting_for_q(user: User, field: str = "owner") -> Q:
+    """Rows whose `field` (a user FK) is the user, an owner who consented to the user acting
+    for them (while the consent is active), or, for an organisation's staff member, that
+    organisation. The one definition of "acting for" on the read side; accounts.actions.
+    can_act_for answers the same question for one owner."""
+    if user.kind == AccountKind.ORG_STAFF:
+        if not (user.is_active and user.organisation_id):
+            return Q(pk__in=[])
+        return Q(**{f"{field}_id": user.organisation_id})
+    principals = AgentConsent.objects.filter(agent=user, withdrawn_at=None).values("owner_id")
+    return Q(**{field: user}) | Q(**{f"{field}_id__in": principals})
+
+
+def acting_for_ids(user: User) -> list[int]:
+    """The owners the user acts for, as ids (one query): see acting_for_q."""
+    if user.kind == AccountKind.ORG_STAFF:
+        return [user.organisation_id] if user.is_active and user.organisation_id else []
+    principals = AgentConsent.objects.filter(agent=user, withdrawn_at=None)
+    return [user.pk, *principals.values_list("owner_id", flat=True)]
+
+
+def declarable_owners(user: User) -> list[User]:
+    """Whom the user may declare machines for: an organisation's staff member for the
+    organisation only; anyone else for themselves and the owners who consented."""
+    if user.kind == AccountKind.ORG_STAFF:
+        return [user.organisation] if user.organisation and user.is_active else []
+    return [user, *(c.owner for c in consents_as_agent(user))]
+
+
+def fleet_owner(user: User) -> User:
+    """Whose machines the fleet pages show: the organisation for its staff, else the user."""
+    if user.kind == AccountKind.ORG_STAFF and user.organisation is not None:
+        return user.organisation
+    return user
+
+
+def org_staff(organisation: User) -> QuerySet[User]:
+    return User.objects.filter(kind=AccountKind.ORG_STAFF, organisation=organisation).order_by(
+        "-is_active", "name", "pk"
     )
 
 

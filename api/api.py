@@ -19,6 +19,7 @@ from api import reference as reference_api
 from api import registrations as registrations_api
 from api import reports as reports_api
 from core.errors import ActionError
+from fleets import api as fleets_api
 
 
 class BearerToken(HttpBearer):
@@ -83,6 +84,8 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
 
 api.add_router("/reference", reference_api.router)
 api.add_router("/", accounts_api.router)
+# Before declarations: "declarations/submit-many" must not be read as "declarations/{pk}".
+api.add_router("/", fleets_api.router)
 api.add_router("/", declarations_api.router)
 api.add_router("/", registrations_api.router)
 api.add_router("/", inspections_api.router)

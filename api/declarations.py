@@ -11,6 +11,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from accounts.models import User
+from accounts.queries import fleet_owner
 from catalogue.lookup import lookup
 from core.errors import ActionError
 from core.http import current_user as _user
@@ -173,8 +174,8 @@ def list_declarations(request: HttpRequest) -> list[dict[str, Any]]:
 @router.post("declarations", response={201: DeclarationOut}, url_name="declarations")
 def start(request: HttpRequest, payload: StartIn) -> Status[dict[str, Any]]:
     user = _user(request)
-    owner = user
-    if payload.owner_id is not None and payload.owner_id != user.pk:
+    owner = fleet_owner(user)  # an organisation's staff member declares for it
+    if payload.owner_id is not None and payload.owner_id != owner.pk:
         owner = User.objects.filter(pk=payload.owner_id).first()  # type: ignore[assignment]
         if owner is None:
             raise ActionError("owner_not_found", _("未找到该机主"), field="owner_id")

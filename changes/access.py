@@ -12,15 +12,16 @@ type, 404 alike for "missing" and "not yours" (as registry.access).
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from accounts import queries
 from accounts.constants import DISTRICT_ROLES, Role
-from accounts.models import AgentConsent, User
+from accounts.models import User
 from changes.models import ChangePhoto, ChangeRequest, ExternalRegistration
 
 
 def acting_for_ids(user: User) -> list[int]:
-    """The owners the user acts for: themselves and the owners who consented (one query)."""
-    principals = AgentConsent.objects.filter(agent=user, withdrawn_at=None)
-    return [user.pk, *principals.values_list("owner_id", flat=True)]
+    """The owners the user acts for: themselves and the owners who consented, or an
+    organisation's staff member's organisation (accounts.queries, one query)."""
+    return queries.acting_for_ids(user)
 
 
 def visible_requests(user: User) -> QuerySet[ChangeRequest]:

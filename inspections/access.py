@@ -11,7 +11,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.constants import DISTRICT_ROLES, Role
-from accounts.models import AgentConsent, User
+from accounts.models import User
+from accounts.queries import acting_for_q
 from inspections.models import (
     Rectification,
     RectificationPhoto,
@@ -37,11 +38,8 @@ def visible_rectifications(user: User) -> QuerySet[Rectification]:
     rectifications = Rectification.objects.all()
     if user.role == Role.OWNER:
         # The user's own machines and those of owners who consented to the user acting for
-        # them (as registry.access.owner_side_declarations).
-        principals = AgentConsent.objects.filter(agent=user, withdrawn_at=None).values("owner_id")
-        return rectifications.filter(
-            Q(registration__owner=user) | Q(registration__owner_id__in=principals)
-        )
+        # them, or an organisation's staff member's organisation (accounts.queries).
+        return rectifications.filter(acting_for_q(user, "registration__owner"))
     if user.role == Role.CITY_ADMIN:
         return rectifications
     if user.role in DISTRICT_ROLES:

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "inspections",
     "changes",
     "reports",
+    "fleets",
     "api",
 ]
 

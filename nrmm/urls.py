@@ -13,6 +13,7 @@ urlpatterns = [
     path("staff/", include("backoffice.urls")),
     path("inspect/", include("inspections.urls")),
     path("changes/", include("changes.urls")),
+    path("", include("fleets.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

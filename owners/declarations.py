@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.constants import Role
 from accounts.models import User
-from accounts.queries import consents_as_agent
+from accounts.queries import declarable_owners
 from catalogue.lookup import lookup
 from core.errors import ActionError, FieldErrors
 from core.http import jpeg_response
@@ -153,8 +153,9 @@ def declarations(request: HttpRequest) -> HttpResponse:
 
 
 def _owner_choices(user: User) -> list[User]:
-    """Whom the user may declare for: themselves and the owners who consented."""
-    return [user, *(c.owner for c in consents_as_agent(user))]
+    """Whom the user may declare for: themselves and the owners who consented (an
+    organisation's staff member: the organisation)."""
+    return declarable_owners(user)
 
 
 @require_http_methods(["GET", "POST"])
@@ -168,7 +169,7 @@ def declaration_new(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     if request.method == "POST":
         values.update({name: request.POST.get(name, "") for name in STEP_FIELDS[START]})
-        values["owner"] = request.POST.get("owner", str(user.pk))
+        values["owner"] = request.POST.get("owner", str(owners[0].pk) if owners else "")
         owner = next((o for o in owners if str(o.pk) == values["owner"]), None)
         if owner is None:
             errors["owner"] = _("请选择机械所有者")

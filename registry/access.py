@@ -1,19 +1,20 @@
 """Who may see or change a declaration: one helper per side, 404 alike for "missing" and
 "not yours" (healthchecks' _get_rw_check_for_user)."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.constants import Role
-from accounts.models import AgentConsent, User
+from accounts.models import User
+from accounts.queries import acting_for_q
 from registry.models import Credential, Declaration, DeclarationPhoto, Registration, SignPhoto
 
 
 def owner_side_declarations(user: User) -> QuerySet[Declaration]:
     """The user's own declarations and those of owners who consented to the user acting
-    for them (an agent sees only what the consent covers while it is active)."""
-    principals = AgentConsent.objects.filter(agent=user, withdrawn_at=None).values("owner_id")
-    return Declaration.objects.filter(Q(owner=user) | Q(owner_id__in=principals))
+    for them (an agent sees only what the consent covers while it is active); for an
+    organisation's staff member, the organisation's."""
+    return Declaration.objects.filter(acting_for_q(user))
 
 
 def staff_declarations(user: User) -> QuerySet[Declaration]:
@@ -81,8 +82,7 @@ def owner_side_registrations(user: User) -> QuerySet[Registration]:
     """The owner's machines and those of owners who consented to the user acting for them."""
     if user.role != Role.OWNER:
         return Registration.objects.none()
-    principals = AgentConsent.objects.filter(agent=user, withdrawn_at=None).values("owner_id")
-    return Registration.objects.filter(Q(owner=user) | Q(owner_id__in=principals))
+    return Registration.objects.filter(acting_for_q(user))
 
 
 def staff_registrations(user: User) -> QuerySet[Registration]:

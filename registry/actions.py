@@ -80,7 +80,7 @@ def _locked(declaration: Declaration) -> Declaration:
 
 def start_declaration(*, acting_user: User, owner: User, data: dict[str, Any]) -> Declaration:
     """The start page: registration district, site and type. Creates the draft."""
-    if owner.role != Role.OWNER:
+    if owner.role != Role.OWNER or owner.is_org_staff:
         raise ActionError("bad_owner", _("机械所有者须为已注册的机主或单位"), field="owner")
     if acting_user.role == Role.CLERK:
         # Art. 5 at the counter: the owner's SMS code first (start_counter_declaration).
@@ -194,7 +194,7 @@ def save_step(
             )
         for name, value in cleaned.values.items():
             setattr(declaration, name, value)
-        prefilled = _prefill_from_catalogue(declaration) if step == MACHINE else []
+        prefilled = prefill_from_catalogue(declaration) if step == MACHINE else []
         declaration.step = max(declaration.step, step)
         declaration.save(update_fields=[*cleaned.values, *prefilled, "step", "updated_at"])
         audit.record(
@@ -218,11 +218,20 @@ CATALOGUE_ENGINE_FIELDS = {
 }
 
 
-def _prefill_from_catalogue(declaration: Declaration) -> list[str]:
-    """Fill what the owner left blank from the disclosure catalogue when it knows the
-    machine's or the engine's number; never overwrite what the owner typed."""
+def prefill_numbers(declaration: Declaration) -> list[str]:
+    """The numbers prefill_from_catalogue looks up (a bulk import looks up many at once)."""
     numbers = [declaration.machine_disclosure_number, declaration.engine_number]
-    known = lookup_many(n for n in numbers if n)
+    return [n for n in numbers if n]
+
+
+def prefill_from_catalogue(
+    declaration: Declaration, known: dict[str, Any] | None = None
+) -> list[str]:
+    """Fill what the owner left blank from the disclosure catalogue when it knows the
+    machine's or the engine's number; never overwrite what the owner typed. `known`: the
+    catalogue's entries already looked up (catalogue.lookup.lookup_many), else looked up."""
+    if known is None:
+        known = lookup_many(prefill_numbers(declaration))
     filled: list[str] = []
     machine = known.get(declaration.machine_disclosure_number)
     engine = known.get(declaration.engine_number)

@@ -261,6 +261,25 @@ MATRIX = [
     ("api:staff_report_note", "post", "/api/v1/staff/reports/1/notes", {CLERK, REVIEWER}),
     ("api:staff_report_close", "post", "/api/v1/staff/reports/1/close", {CLERK, REVIEWER}),
     ("api:staff_report_reopen", "post", "/api/v1/staff/reports/1/reopen", {CLERK, REVIEWER}),
+    # Fleets: staff logins are the organisation's main account's only (the view refuses
+    # people); import, fleet list and submit-many are every owner's.
+    ("fleets:staff", "get", "/account/staff/", {ORG}),
+    ("fleets:staff_disable", "post", "/account/staff/1/disable/", {ORG}),
+    ("fleets:staff_enable", "post", "/account/staff/1/enable/", {ORG}),
+    ("fleets:machines", "get", "/fleet/", OWNERS),
+    ("fleets:submit_many", "post", "/fleet/submit/", OWNERS),
+    ("fleets:imports", "get", "/fleet/imports/", OWNERS),
+    ("fleets:template", "get", "/fleet/imports/template.xlsx", OWNERS),
+    ("fleets:import_job", "get", "/fleet/imports/1/", OWNERS),
+    ("fleets:import_progress", "get", "/fleet/imports/1/progress/", OWNERS),
+    ("api:org_staff", "get", "/api/v1/me/staff", {ORG}),
+    ("api:org_staff_disable", "post", "/api/v1/me/staff/1/disable", {ORG}),
+    ("api:org_staff_enable", "post", "/api/v1/me/staff/1/enable", {ORG}),
+    ("api:fleet", "get", "/api/v1/fleet", OWNERS),
+    ("api:declarations_submit_many", "post", "/api/v1/declarations/submit-many", OWNERS),
+    ("api:imports", "post", "/api/v1/imports", OWNERS),
+    ("api:import_template", "get", "/api/v1/imports/template", OWNERS),
+    ("api:import", "get", "/api/v1/imports/1", OWNERS),
 ]
 
 PEOPLE = {

@@ -17,6 +17,8 @@ def test_demo_data_is_idempotent(capsys):
     assert roles == {"owner", "clerk", "reviewer", "city_admin", "inspector"}
     assert AgentConsent.objects.count() == 1
     assert User.objects.get(phone="13900000009").check_password("Demo2026!")
+    staff_member = User.objects.get(phone="13800000004")
+    assert staff_member.organisation == User.objects.get(phone="13800000002")
 
 
 @pytest.mark.django_db

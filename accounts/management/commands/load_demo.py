@@ -11,6 +11,7 @@ from core import audit
 from core.models import DistrictOffice
 
 DEMO_PASSWORD = "Demo2026!"
+DEMO_ORG_STAFF_PHONE = "13800000004"
 
 OWNERS = [
     {
@@ -74,6 +75,18 @@ class Command(BaseCommand):
         if not AgentConsent.objects.filter(agent=agent, owner=owner).exists():
             consent = AgentConsent.objects.create(agent=agent, owner=owner)
             audit.record("agent.demo_consent", actor=None, target=consent)
+        # The organisation's staff member, with a login of their own.
+        if not User.objects.filter(phone=DEMO_ORG_STAFF_PHONE).exists():
+            actions.create_org_staff(
+                acting_user=User.objects.get(phone="13800000002"),
+                form=actions.OrgStaffForm(
+                    name="王小二",
+                    phone=DEMO_ORG_STAFF_PHONE,
+                    password=DEMO_PASSWORD,
+                    password_confirm=DEMO_PASSWORD,
+                ),
+            )
+            created += 1
         # Pudong's collection window, so that notices name a place (a demo address).
         DistrictOffice.objects.filter(district="L", address="").update(
             address="（演示）浦东新区示例路100号1楼", phone="021-00000000", hours="工作日9:00-17:00"
