@@ -1,9 +1,11 @@
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest
 
+from accounts import throttle
 from accounts.models import User
 from rules.identifiers import check_mobile
 
@@ -29,10 +31,23 @@ class IdentifierBackend(ModelBackend):
         if not username or not password:
             return None
         value = normalise_identifier(username)
-        candidates = User.objects.filter(Q(phone=value) | Q(id_number=value) | Q(credit_code=value))
+        candidates = list(
+            User.objects.filter(Q(phone=value) | Q(id_number=value) | Q(credit_code=value))
+        )
+        # Failures count against the account, whichever of its identifiers was typed.
+        account = f"user:{candidates[0].pk}" if candidates else f"unknown:{value}"
+        if request is not None:
+            wait = throttle.locked_for(request, account)
+            if wait:
+                # The login views read this to say how long; PermissionDenied stops
+                # Django's authenticate() from asking any other backend.
+                request.login_locked_for = wait  # type: ignore[attr-defined]
+                raise PermissionDenied
         for user in candidates:
             if user.check_password(password) and self.user_can_authenticate(user):
                 return user
         # Spend the time a real check would, so timing does not tell who is registered.
         User().set_password(password)
+        if request is not None:
+            throttle.failed(request, account)
         return None

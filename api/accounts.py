@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from accounts import actions
+from accounts import actions, throttle
 from accounts.access import DISTRICT_AND_CITY
 from accounts.models import AgentConsent, ApiToken, User
 from accounts.queries import consents_as_agent, consents_as_owner, search_owners
@@ -164,6 +164,10 @@ def token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
     """Log in with phone, ID number or credit code and password; returns a bearer token."""
     user = authenticate(request, username=payload.identifier, password=payload.password)
     if not isinstance(user, User):
+        locked = getattr(request, "login_locked_for", 0)
+        if locked:
+            message = throttle.locked_message(locked)
+            raise ActionError("login_locked", message, status=429, retry_after=locked)
         raise ActionError("bad_credentials", _("账号或密码不正确"), status=401)
     key = actions.issue_api_token(acting_user=user, name=payload.name)
     return Status(201, {"token": key, "user_id": user.pk})

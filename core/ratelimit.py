@@ -32,6 +32,19 @@ def hit(key: str, *, limit: int, window_seconds: int = 60) -> bool:
     return (hits.first() or 0) <= limit
 
 
+def seconds_blocked(key: str, *, limit: int, window_seconds: int) -> int:
+    """Without counting a hit: how long until the key may go on, 0 while it has fewer than
+    `limit` hits in the current window."""
+    now = int(time.time())
+    window = now - now % window_seconds
+    hits = (
+        RateCounter.objects.filter(key=key[:120], window=window)
+        .values_list("hits", flat=True)
+        .first()
+    )
+    return window + window_seconds - now if (hits or 0) >= limit else 0
+
+
 def client_address(request: HttpRequest) -> str:
     """The client's address as the server saw it (deployments behind a proxy set
     REMOTE_ADDR from the proxy's header in the proxy itself or in gunicorn's

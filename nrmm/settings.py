@@ -156,6 +156,12 @@ NRMM_SMS_CODE_TTL_SECONDS = env_int("NRMM_SMS_CODE_TTL_SECONDS", 300, minimum=30
 NRMM_SMS_CODE_MAX_ATTEMPTS = env_int("NRMM_SMS_CODE_MAX_ATTEMPTS", 5, minimum=1)
 NRMM_SMS_MIN_INTERVAL_SECONDS = env_int("NRMM_SMS_MIN_INTERVAL_SECONDS", 60, minimum=0)
 NRMM_SMS_DAILY_LIMIT = env_int("NRMM_SMS_DAILY_LIMIT", 10, minimum=1)
+# Wrong passwords (pages, API and admin alike, in accounts.backends): an account refuses
+# logins after this many failures within the window, an address after more (guessing
+# across many accounts). Counted in the database, shared by every process.
+NRMM_LOGIN_WINDOW_SECONDS = env_int("NRMM_LOGIN_WINDOW_SECONDS", 15 * 60, minimum=60)
+NRMM_LOGIN_FAILURES_PER_ACCOUNT = env_int("NRMM_LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
+NRMM_LOGIN_FAILURES_PER_ADDRESS = env_int("NRMM_LOGIN_FAILURES_PER_ADDRESS", 30, minimum=1)
 
 # The information card's QR code (rules/cardsig.py): the platform's public address that the
 # code points to, and the Ed25519 keys. NRMM_CARD_SIGNING_KEYS is "kid:base64url-private-key"

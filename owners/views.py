@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import actions
+from accounts import actions, throttle
 from accounts.constants import SmsPurpose
 from accounts.models import AgentConsent, User
 from accounts.queries import consents_as_agent, consents_as_owner
@@ -129,6 +129,7 @@ def _after_login(request: HttpRequest, user: User) -> HttpResponse:
 def login_view(request: HttpRequest, *, template: str = "owners/login.html") -> HttpResponse:
     error = ""
     identifier = ""
+    status = 400
     if request.method == "POST":
         identifier = request.POST.get("identifier", "").strip()
         password = request.POST.get("password", "")
@@ -139,12 +140,14 @@ def login_view(request: HttpRequest, *, template: str = "owners/login.html") -> 
             if isinstance(user, User):
                 login(request, user)
                 return _after_login(request, user)
-            error = _("账号或密码不正确")
+            locked = getattr(request, "login_locked_for", 0)
+            error = throttle.locked_message(locked) if locked else _("账号或密码不正确")
+            status = 429 if locked else 400
     return render(
         request,
         template,
         {"error": error, "identifier": identifier, "next": request.GET.get("next", "")},
-        status=400 if error else 200,
+        status=status if error else 200,
     )
 
 
