@@ -36,7 +36,7 @@ from registry.access import (
 )
 from registry.constants import CredentialStatus, SignPhotoDecision
 from registry.documents import card_data, information_form, sign_data
-from registry.models import Credential, SignPhoto
+from registry.models import Credential, Registration, SignPhoto
 from rules.emission import stage_label
 from rules.identifiers import mask_phone
 from rules.regno import normalise_number
@@ -357,10 +357,9 @@ def sign_photo(request: HttpRequest, pk: int) -> FileResponse:
 # --- registrations: the machine's page ------------------------------------------------------
 
 
-@require_GET
-def registrations(request: HttpRequest) -> HttpResponse:
-    user = _current(request)
-    q = request.GET.get("q", "").strip()
+def registration_search(user: User, q: str) -> QuerySet[Registration]:
+    """The machines list, newest first, narrowed by a number, owner name or factory serial
+    (also what its xlsx export lists)."""
     rows = (
         staff_registrations(user)
         .select_related("owner", "declaration")
@@ -374,6 +373,14 @@ def registrations(request: HttpRequest) -> HttpResponse:
             | Q(owner__name__contains=q)
             | Q(declaration__factory_serial=q)
         )
+    return rows
+
+
+@require_GET
+def registrations(request: HttpRequest) -> HttpResponse:
+    user = _current(request)
+    q = request.GET.get("q", "").strip()
+    rows = registration_search(user, q)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "documents",
     "inspections",
     "changes",
+    "stats",
     "api",
 ]
 

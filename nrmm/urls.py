@@ -9,6 +9,7 @@ admin.site.site_title = "NRMM 管理后台"
 urlpatterns = [
     path("", include("owners.urls")),
     path("", include("owners.verify_urls")),
+    path("staff/stats/", include("stats.urls")),
     path("staff/", include("backoffice.urls")),
     path("inspect/", include("inspections.urls")),
     path("changes/", include("changes.urls")),

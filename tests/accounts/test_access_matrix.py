@@ -240,6 +240,11 @@ MATRIX = [
         OWNERS | DISTRICT_AND_CITY,
     ),
     ("api:external_registration_create", "post", "/api/v1/me/external-registrations", OWNERS),
+    # Statistics and exports
+    ("stats:dashboard", "get", "/staff/stats/", DISTRICT_AND_CITY),
+    ("stats:download", "get", "/staff/stats/tables/districts.xlsx", DISTRICT_AND_CITY),
+    ("stats:export", "get", "/staff/stats/exports/registrations.xlsx", DISTRICT_AND_CITY),
+    ("stats:form1", "get", "/staff/stats/form1/xlsx?owners=1", DISTRICT_AND_CITY),
 ]
 
 PEOPLE = {
