@@ -57,7 +57,7 @@ def xlsx_response(
     if not ascii_name.endswith(".xlsx") or ascii_name.startswith("."):
         ascii_name = "export.xlsx"
     response["Content-Disposition"] = (
-        f'attachment; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(filename)}'
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
     )
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"

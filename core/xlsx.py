@@ -35,28 +35,40 @@ Cell = str | int | float | Decimal | date | datetime | bool | None
 # Style indexes in _STYLES' cellXfs.
 _STYLE_HEADER, _STYLE_DATE, _STYLE_DATETIME = 1, 2, 3
 
+_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_PACKAGE = "http://schemas.openxmlformats.org/package/2006"
+_OFFICE_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_SPREADSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+
+
+def _override(part: str, kind: str) -> str:
+    return f'<Override PartName="{part}" ContentType="{_SPREADSHEET}.{kind}+xml"/>'
+
+
+def _relationship(rid: str, kind: str, target: str) -> str:
+    return f'<Relationship Id="{rid}" Type="{_OFFICE_RELS}/{kind}" Target="{target}"/>'
+
+
 _CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    f'{_XML}<Types xmlns="{_PACKAGE}/content-types">'
+    '<Default Extension="rels" '
+    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-    "</Types>"
+    + _override("/xl/workbook.xml", "sheet.main")
+    + _override("/xl/worksheets/sheet1.xml", "worksheet")
+    + _override("/xl/styles.xml", "styles")
+    + "</Types>"
 )
 _ROOT_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
-    "</Relationships>"
+    f'{_XML}<Relationships xmlns="{_PACKAGE}/relationships">'
+    + _relationship("rId1", "officeDocument", "xl/workbook.xml")
+    + "</Relationships>"
 )
 _WORKBOOK_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
-    "</Relationships>"
+    f'{_XML}<Relationships xmlns="{_PACKAGE}/relationships">'
+    + _relationship("rId1", "worksheet", "worksheets/sheet1.xml")
+    + _relationship("rId2", "styles", "styles.xml")
+    + "</Relationships>"
 )
 _STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -122,15 +134,12 @@ def _cell(ref: str, value: Cell, header: bool = False) -> str:
     text = _ILLEGAL.sub("", str(value))
     style = f' s="{_STYLE_HEADER}"' if header else ""
     return (
-        f'<c r="{ref}" t="inlineStr"{style}><is><t xml:space="preserve">'
-        f"{escape(text)}</t></is></c>"
+        f'<c r="{ref}" t="inlineStr"{style}><is><t xml:space="preserve">{escape(text)}</t></is></c>'
     )
 
 
 def _row(number: int, values: Sequence[Cell], header: bool = False) -> str:
-    cells = "".join(
-        _cell(f"{_column(i)}{number}", value, header) for i, value in enumerate(values)
-    )
+    cells = "".join(_cell(f"{_column(i)}{number}", value, header) for i, value in enumerate(values))
     return f'<row r="{number}">{cells}</row>'
 
 
@@ -171,7 +180,12 @@ def stream_xlsx(
     Rows are consumed lazily; memory stays bounded whatever their number. More rows than a
     sheet holds raise ValueError (a truncated export would mislead)."""
     sink = _Sink()
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=5) as zf:
+    with zipfile.ZipFile(
+        sink,  # type: ignore[call-overload]  # write() and tell() are all zipfile needs
+        "w",
+        compression=zipfile.ZIP_DEFLATED,
+        compresslevel=5,
+    ) as zf:
         for name, text in (
             ("[Content_Types].xml", _CONTENT_TYPES),
             ("_rels/.rels", _ROOT_RELS),

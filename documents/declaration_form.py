@@ -22,7 +22,10 @@ from .forms import information_forms_pdf
 TITLE = "非道路移动机械申报登记表"
 # 附件1's machine table: 序号, then three column groups and 活动属性.
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("机械自身属性", ("机械名称", "机械类型", "规格型号", "生产厂家", "出厂日期", "机械出厂编号/PIN码")),
+    (
+        "机械自身属性",
+        ("机械名称", "机械类型", "规格型号", "生产厂家", "出厂日期", "机械出厂编号/PIN码"),
+    ),
     ("发动机主机信息", ("制造商", "出厂日期", "型号编号", "功率(kW)", "排放阶段")),
     ("发动机辅机信息", ("制造商", "出厂日期", "型号编号", "功率(kW)", "排放阶段")),
 )
@@ -129,7 +132,10 @@ def _sheet(ws, form: DeclarationForm) -> None:  # type: ignore[no-untyped-def]
     col = 2
     for group, names in GROUPS:
         ws.merge_cells(
-            start_row=group_row, start_column=col, end_row=group_row, end_column=col + len(names) - 1
+            start_row=group_row,
+            start_column=col,
+            end_row=group_row,
+            end_column=col + len(names) - 1,
         )
         ws.cell(group_row, col, group)
         for offset, name in enumerate(names):

@@ -45,7 +45,7 @@ def nice_max(value: float) -> float:
     """The smallest 1, 2 or 5 × 10ⁿ at least `value` (an axis end that reads well)."""
     if value <= 0:
         return 1
-    magnitude = 1.0
+    magnitude: float = 1.0
     while magnitude * 10 <= value:
         magnitude *= 10
     while magnitude > value:
@@ -139,7 +139,7 @@ def column_chart(
             f'stroke="{GRID_COLOUR}"/><text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" '
             f'fill="{MUTED_COLOUR}" font-size="10">{_number(value)}</text>'
         )
-    x_legend = left
+    x_legend: float = left
     for k, s in enumerate(series):
         colour = SERIES_COLOURS[k % len(SERIES_COLOURS)]
         body.append(
@@ -240,27 +240,38 @@ def district_map(
     grid_w = GRID_COLUMNS * TILE
     width = grid_w + (TILE * 2 + 16 if extra else 0)
     legend_top = GRID_ROWS * TILE + 16
-    height = legend_top + 40
+    height: float = legend_top + 40
     body: list[str] = []
     for code, name in known:
         col, row, w, h = TILES[code]
         x, y = col * TILE + TILE_GAP / 2, row * TILE + TILE_GAP / 2
         body.append(_tile(code, name, counts.get(code, 0), highest, x, y, w, h, code == highlight))
     for i, (code, name) in enumerate(extra):
-        x, y = grid_w + 16, i * (TILE * 0.75)
-        body.append(_tile(code, name, counts.get(code, 0), highest, x, y, 2, 0.75, False))
+        body.append(
+            _tile(
+                code,
+                name,
+                counts.get(code, 0),
+                highest,
+                grid_w + 16,
+                i * TILE * 0.75,
+                2,
+                0.75,
+                False,
+            )
+        )
     height = max(height, len(extra) * TILE * 0.75 + 8)
     # Legend: the scale's steps with the counts they start at.
-    x = 0.0
+    legend_x = 0.0
     for k, colour in enumerate((MAP_EMPTY, *MAP_SCALE)):
         low = 0 if k == 0 else max(1, -(-(k - 1) * highest // len(MAP_SCALE)))
         label = "0" if k == 0 else f"≥{low:,}"
         body.append(
-            f'<rect x="{x:g}" y="{legend_top}" width="16" height="16" fill="{colour}" '
-            f'stroke="{GRID_COLOUR}"/><text x="{x + 20:g}" y="{legend_top + 13}" '
+            f'<rect x="{legend_x:g}" y="{legend_top}" width="16" height="16" fill="{colour}" '
+            f'stroke="{GRID_COLOUR}"/><text x="{legend_x + 20:g}" y="{legend_top + 13}" '
             f'font-size="11">{escape(label)}</text>'
         )
-        x += 28 + _text_width(label, 11)
+        legend_x += 28 + _text_width(label, 11)
     body.append(
         f'<text x="0" y="{legend_top + 34}" font-size="10" fill="{MUTED_COLOUR}">'
         "示意图：各区位置为近似示意，非精确边界</text>"

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -174,7 +174,22 @@ def _registration_rows(user: User, query: Mapping[str, str]) -> Iterator[Sequenc
         )
         .iterator(chunk_size=CHUNK)
     )
-    for number, district, location, mtype, model, serial, stage, fuel, owner, id_number, code, phone, st, issued in rows:  # noqa: E501
+    for (
+        number,
+        district,
+        location,
+        mtype,
+        model,
+        serial,
+        stage,
+        fuel,
+        owner,
+        id_number,
+        code,
+        phone,
+        st,
+        issued,
+    ) in rows:
         yield (
             number,
             names.get(district, district),
@@ -249,7 +264,21 @@ def _credential_rows(user: User, query: Mapping[str, str]) -> Iterator[Sequence[
         )
         .iterator(chunk_size=CHUNK)
     )
-    for number, issue, district, mtype, owner, phone, st, created, produced, notice_due, notified, collected, photo_due in rows:  # noqa: E501
+    for (
+        number,
+        issue,
+        district,
+        mtype,
+        owner,
+        phone,
+        st,
+        created,
+        produced,
+        notice_due,
+        notified,
+        collected,
+        photo_due,
+    ) in rows:
         yield (
             number,
             issue,
@@ -305,7 +334,7 @@ def _spot_check_rows(user: User, query: Mapping[str, str]) -> Iterator[Sequence[
     rows = (
         district_checks(user, CheckFilters.from_query(user, query))
         .prefetch_related(None)
-        .values_list(
+        .values_list(  # type: ignore[misc]  # photo_count is district_checks' annotation
             "pk",
             "checked_at",
             "district",
@@ -322,7 +351,21 @@ def _spot_check_rows(user: User, query: Mapping[str, str]) -> Iterator[Sequence[
         )
         .iterator(chunk_size=CHUNK)
     )
-    for pk, checked, district, location, typed, number, inspector, dept, sign, card, smoke, result, photos in rows:  # noqa: E501
+    for (
+        pk,
+        checked,
+        district,
+        location,
+        typed,
+        number,
+        inspector,
+        dept,
+        sign,
+        card,
+        smoke,
+        result,
+        photos,
+    ) in rows:
         yield (
             pk,
             _local(checked),
@@ -445,7 +488,7 @@ register_export(
 
 
 @require_GET
-def export_list(request: HttpRequest, name: str) -> HttpResponse:
+def export_list(request: HttpRequest, name: str) -> StreamingHttpResponse:
     export = EXPORTS.get(name)
     if export is None:
         raise Http404

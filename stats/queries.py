@@ -214,9 +214,7 @@ def _machines(result: Dashboard) -> None:
         (_("排放阶段"), _("机械数")),
         [(STAGE_LABELS.get(s, str(s)), by_stage.get(s, 0)) for s in sorted(STAGE_LABELS)],
     )
-    types = dict(
-        live.values_list("declaration__machine_type").annotate(n=Count("pk")).order_by()
-    )
+    types = dict(live.values_list("declaration__machine_type").annotate(n=Count("pk")).order_by())
     _add(result, "types", _("机械类型"), (_("机械类型"), _("机械数")), _count_rows(types, {}))
     fuels = dict(live.values_list("declaration__fuel_type").annotate(n=Count("pk")).order_by())
     _add(result, "fuels", _("燃料种类"), (_("燃料种类"), _("机械数")), _count_rows(fuels, {}))

@@ -7,7 +7,7 @@ own district whatever the query string says.
 
 from datetime import date
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -91,7 +91,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def download(request: HttpRequest, table: str) -> HttpResponse:
+def download(request: HttpRequest, table: str) -> StreamingHttpResponse:
     """One of the dashboard's tables, as shown on the page with the same filters."""
     if table not in TABLE_PARTS:
         raise Http404
