@@ -75,6 +75,7 @@ TYPE_WEIGHTS = {
 FUEL_WEIGHTS = {"柴油": 86, "电动": 7, "汽油": 2, "天然气": 2, "液化石油气": 2, "混合动力": 1}
 SITE_TYPES = ("工地", "港口", "厂区", "物流园区", "码头堆场", "机场", "其他")
 MAKERS = ("三一重工", "徐工集团", "柳工", "中联重科", "杭叉集团", "合力叉车", "卡特彼勒", "小松")
+APPROVED = DeclarationStatus.APPROVED
 DECLARATION_STATUS_WEIGHTS = {
     DeclarationStatus.APPROVED: 86,
     DeclarationStatus.SUBMITTED: 6,
@@ -277,8 +278,9 @@ def generate(
     days: int = 730,
     sign_cards: bool = False,
 ) -> Generated:
-    """Add `machines` declared machines (and their owners, rounds, registrations, signs
-    and cards) to the database, in one transaction."""
+    """Add `machines` registered machines with their owners, declarations, first rounds,
+    signs and cards, and about 16% more declarations that are not registered (in review,
+    returned, refused, drafts), to the database, in one transaction."""
     if machines < 1:
         raise ValueError("machines must be at least 1")
     started = clock.perf_counter()
@@ -363,12 +365,18 @@ def generate(
         registration_id = _next_id(Registration)
         credential_id = _next_id(Credential)
         counters = dict(NumberCounter.objects.values_list("prefix", "last_serial"))
-        districts = _weighted(rng, district_weights, machines)
-        types = _weighted(rng, type_weights, machines)
-        fuels = _weighted(rng, fuel_weights, machines)
-        statuses = _weighted(rng, DECLARATION_STATUS_WEIGHTS, machines)
-        registration_statuses = _weighted(rng, REGISTRATION_STATUS_WEIGHTS, machines)
-        credential_statuses = _weighted(rng, CREDENTIAL_STATUS_WEIGHTS, machines)
+        # `machines` registered machines, and the declarations that did not (or not yet)
+        # lead to one in proportion: in review, returned, refused, drafts.
+        others = {k: v for k, v in DECLARATION_STATUS_WEIGHTS.items() if k != APPROVED}
+        extra = round(machines * sum(others.values()) / DECLARATION_STATUS_WEIGHTS[APPROVED])
+        statuses = [APPROVED] * machines + _weighted(rng, others, extra)
+        rng.shuffle(statuses)
+        total = len(statuses)
+        districts = _weighted(rng, district_weights, total)
+        types = _weighted(rng, type_weights, total)
+        fuels = _weighted(rng, fuel_weights, total)
+        registration_statuses = _weighted(rng, REGISTRATION_STATUS_WEIGHTS, total)
+        credential_statuses = _weighted(rng, CREDENTIAL_STATUS_WEIGHTS, total)
         span = max((today - first_day).days, 1)
         declarations: list[dict[str, Any]] = []
         rounds: list[dict[str, Any]] = []
@@ -389,7 +397,7 @@ def generate(
             for rows in (declarations, rounds, registrations, credentials):
                 rows.clear()
 
-        for i in range(machines):
+        for i in range(total):
             if len(declarations) >= CHUNK:
                 flush()
             if organisations and (rng.random() < 0.7 or not owners):
