@@ -67,7 +67,9 @@ class StatsFilters:
     def from_query(cls, user: User, query: Mapping[str, str], today: date) -> StatsFilters:
         """District staff always get their own district. A malformed or reversed range is
         replaced by the last twelve months, and `error` says why."""
-        default_from = month_starts(today - timedelta(days=366), today)[1]
+        # The current month and the eleven before it.
+        months_back = today.year * 12 + today.month - 1 - (DEFAULT_MONTHS - 1)
+        default_from = date(months_back // 12, months_back % 12 + 1, 1)
         error = ""
         date_from, date_to = default_from, today
         raw_from, raw_to = query.get("date_from", "").strip(), query.get("date_to", "").strip()
