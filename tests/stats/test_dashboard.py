@@ -60,7 +60,7 @@ def test_city_admin_sees_every_district_counted_right(city_admin, data):
     assert shown == {d.code: expected.get(d.code, 0) for d in city().districts}
     assert f'data-figure="total">{sum(expected.values())}<' in page
     # The map has a tile per district with its count.
-    assert 'data-code="L" data-count="%d"' % expected["L"] in page
+    assert f'data-code="L" data-count="{expected["L"]}"' in page
     stages = dict(
         Registration.objects.filter(status__in=LIVE).values_list("stage").annotate(n=Count("pk"))
     )

@@ -130,7 +130,7 @@ def owned(data, owner, organisation):
 
 
 def test_form1_xlsx_for_two_owners(city_admin, owner, organisation, owned):
-    mine, theirs = owned
+    mine, _theirs = owned
     response = logged_in(city_admin).get(
         f"/staff/stats/form1/xlsx?owners={owner.pk}&owners={organisation.pk}"
     )
