@@ -129,15 +129,18 @@ class _Writer:
         fields = _columns(model)
         table = connection.ops.quote_name(model._meta.db_table)
         names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        json_columns = {i for i, f in enumerate(fields) if isinstance(f, models.JSONField)}
         with connection.cursor() as cursor:
             if self.postgres:
+                # psycopg sends dates, times and decimals as they are; JSON goes as text.
+                json_columns = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
                 raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no copy()
                 with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                     for row in rows:
-                        copy.write_row(
-                            [json.dumps(v) if i in json_columns else v for i, v in enumerate(row)]
-                        )
+                        if json_columns:
+                            row = list(row)
+                            for i in json_columns:
+                                row[i] = json.dumps(row[i])
+                        copy.write_row(row)
                         self.rows += 1
                 return
             # Table and column names come from the models, never from input.
@@ -307,6 +310,8 @@ def generate(
         c.fuel_types[0]: 1
     }
     site_types = [s for s in SITE_TYPES if s in c.site_types] or list(c.site_types)
+    machine_types = {t.name: t for t in c.machine_types}
+    district_names = {d.code: d.name for d in c.districts}
     writer = _Writer()
     password = make_password(None)  # unusable: generated owners never log in
     with transaction.atomic():
@@ -406,12 +411,12 @@ def generate(
             else:
                 owner = everyone[rng.randrange(len(everyone))]
             district, mtype, fuel, status = districts[i], types[i], fuels[i], statuses[i]
-            machine_type = c.machine_type(mtype)
-            produced = date(2004, 1, 1) + timedelta(days=rng.randrange(0, 7900))
+            machine_type = machine_types[mtype]
+            produced = date(2004, 1, 1) + timedelta(days=int(rng.random() * 7900))
             produced = min(produced, today - timedelta(days=40))
             stage, rule = _stage_for(produced, fuel, rng)
             submitted_day = first_day + timedelta(days=int(span * rng.random() ** 0.8))
-            acquired = max(produced, submitted_day - timedelta(days=rng.randint(1, 45)))
+            acquired = max(produced, submitted_day - timedelta(days=1 + int(rng.random() * 45)))
             pk = declaration_id
             declaration_id += 1
             submitted = status != DeclarationStatus.DRAFT
@@ -441,17 +446,17 @@ def generate(
                     "owner_id": owner,
                     "declared_by_id": owner,
                     "status": status,
-                    "step": 5 if submitted else rng.randint(0, 4),
+                    "step": 5 if submitted else pk % 5,
                     "district": district,
-                    "site_type": rng.choice(site_types),
-                    "site_address": f"{c.district(district).name}生成路{rng.randint(1, 999)}号",
+                    "site_type": site_types[int(rng.random() * len(site_types))],
+                    "site_address": f"{district_names[district]}生成路{pk % 997 + 1}号",
                     "registration_type": (
                         RegistrationType.IN_PLANT if in_plant else RegistrationType.MACHINE
                     ),
                     "machine_type": mtype,
                     "machine_name": mtype,
-                    "machine_model": f"{mtype[:1]}{rng.randint(10, 99)}-{rng.randint(1, 9)}",
-                    "maker": rng.choice(MAKERS),
+                    "machine_model": f"{mtype[:1]}{pk % 90 + 10}-{pk % 9 + 1}",
+                    "maker": MAKERS[pk % len(MAKERS)],
                     "production_date": produced,
                     "factory_serial": serial_text,
                     "acquisition_kind": AcquisitionKind.PURCHASE,
@@ -459,12 +464,12 @@ def generate(
                     "in_plant_plate": f"沪场{pk % 100000:05d}" if in_plant else "",
                     "has_nameplates": True,
                     "fuel_type": fuel,
-                    "engine_maker": "" if fuel == "电动" else rng.choice(MAKERS),
+                    "engine_maker": "" if fuel == "电动" else MAKERS[(pk // 7) % len(MAKERS)],
                     "engine_production_date": None if fuel == "电动" else produced,
-                    "engine_model": "" if fuel == "电动" else f"E{rng.randint(100, 999)}",
+                    "engine_model": "" if fuel == "电动" else f"E{pk % 900 + 100}",
                     "engine_serial": "" if fuel == "电动" else f"ES{pk:09d}",
                     "engine_power_kw": (
-                        None if fuel == "电动" else Decimal(rng.randint(150, 3000)) / 10
+                        None if fuel == "电动" else Decimal(150 + pk * 37 % 2850) / 10
                     ),
                     "engine_stage": None if fuel == "电动" else stage,
                     "stage": stage if submitted else None,
@@ -643,7 +648,7 @@ def _credential(
     if step >= 2:
         values["notified_at"] = at(3)
         values["collection_place"] = "区生态环境局受理窗口"
-        values["pickup_code"] = f"{rng.randint(0, 999999):06d}"
+        values["pickup_code"] = f"{int(rng.random() * 1_000_000):06d}"
     if step >= 3:
         collected = at(5 if step > 3 else max(age // 2, 5))
         values["collected_at"] = collected

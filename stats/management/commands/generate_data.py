@@ -12,7 +12,12 @@ class Command(BaseCommand):
     help = "生成模拟数据：机主、申报、登记、标志和信息卡（用于压力测试和统计）"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--machines", type=int, default=1000, help="登记机械数（默认1000；另按比例生成待审核、退回、不予登记和草稿申报）")
+        parser.add_argument(
+            "--machines",
+            type=int,
+            default=1000,
+            help="登记机械数（默认1000；另按比例生成待审核、退回、不予登记和草稿申报）",
+        )
         parser.add_argument("--seed", type=int, default=2026, help="随机种子（默认2026）")
         parser.add_argument("--days", type=int, default=730, help="申报分布在最近多少天内")
         parser.add_argument(
