@@ -31,7 +31,7 @@ def test_bar_chart_writes_labels_and_values_and_escapes():
     words = texts(svg)
     assert "挖掘机" in words and "1,200" in words and "<叉车&>" in words and "3" in words
     bars = [r for r in parse(svg).iter(f"{SVG}rect")]
-    widths = [float(r.get("width")) for r in bars]
+    widths = [float(r.get("width") or 0) for r in bars]
     assert widths[0] > widths[1] > 0  # proportional to the values
 
 
@@ -76,12 +76,14 @@ def test_district_map_colours_by_count_and_writes_the_counts():
     svg = charts.district_map(districts, counts, title="分布", highlight="A")
     groups = {g.get("data-code"): g for g in parse(svg).iter(f"{SVG}g")}
     assert set(groups) == {d.code for d in SHANGHAI.districts}
-    fill = {code: g.find(f"{SVG}rect").get("fill") for code, g in groups.items()}
+    rects = {code: g.find(f"{SVG}rect") for code, g in groups.items()}
+    fill = {code: rect.get("fill") for code, rect in rects.items() if rect is not None}
     assert fill["L"] == charts.MAP_SCALE[-1]  # the most
     assert fill["B"] == charts.MAP_EMPTY  # none
     assert fill["A"] == charts.MAP_SCALE[1]
     assert groups["L"].get("data-count") == "600" and "600" in texts(svg)
-    assert groups["A"].find(f"{SVG}rect").get("stroke") == "#c0392b"  # the chosen district
+    chosen = rects["A"]
+    assert chosen is not None and chosen.get("stroke") == "#c0392b"  # the chosen district
     assert "流动机械" in texts(svg) and "化工区" in texts(svg)
 
 

@@ -104,6 +104,7 @@ def test_monthly_and_review_figures(city_admin, data):
         sub = timezone.localtime(d.submitted_at).date()
         dec = timezone.localtime(d.decided_at).date()
         days.append(calendar.working_days_between(sub, dec))
+        assert d.review_due is not None
         late += dec > d.review_due
     days.sort()
     total = rows_of(page, "review")[-1]
@@ -192,7 +193,7 @@ def test_query_count_does_not_grow_with_the_data(city_admin, reviewer, django_as
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(url)
                 if response.streaming:
-                    b"".join(response.streaming_content)
+                    b"".join(response.streaming_content)  # type: ignore[attr-defined]
             assert response.status_code == 200
             found.append(len(queries))
         return found
