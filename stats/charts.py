@@ -77,6 +77,18 @@ def _fit(text: str, room: float, size: float = 12) -> str:
     return text + "…"
 
 
+def nice_step(value: float) -> float:
+    """A grid step of at least `value` that reads well: 1, 2, 2.5 or 5 × 10ⁿ, never
+    below 1 (counts are whole numbers)."""
+    if value <= 1:
+        return 1
+    magnitude = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if step * magnitude >= value and (step != 2.5 or magnitude >= 10):
+            return step * magnitude
+    return 10 * magnitude  # pragma: no cover - the loop always returns
+
+
 def _number(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
@@ -129,7 +141,7 @@ def column_chart(
     left, right, top, bottom = 48, 8, 28, 36
     plot_w, plot_h = width - left - right, height - top - bottom
     # Four grid steps of a round size, so that the axis reads 0, 10, 20, 30, 40.
-    highest = 4 * max(1, nice_max(max((v for s in series for v in s.values), default=0) / 4))
+    highest = 4 * nice_step(max((v for s in series for v in s.values), default=0) / 4)
     body: list[str] = []
     for step in range(5):
         value = highest * step / 4

@@ -26,6 +26,14 @@ def test_nice_max(value, expected):
     assert charts.nice_max(value) == pytest.approx(expected)
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(0, 1), (0.5, 1), (1.2, 2), (3, 5), (5.5, 10), (12, 20), (22.5, 25), (40, 50), (101, 200)],
+)
+def test_nice_step(value, expected):
+    assert charts.nice_step(value) == expected
+
+
 def test_bar_chart_writes_labels_and_values_and_escapes():
     svg = charts.bar_chart([("挖掘机", 1200), ("<叉车&>", 3)], title="机械类型")
     words = texts(svg)
