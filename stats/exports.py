@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
+from functools import cache
 from typing import Any
 
 from django.contrib import messages
@@ -57,7 +58,13 @@ def register_export(name: str, export: ListExport) -> None:
 
 
 def _local(value: datetime | None) -> datetime | None:
-    return timezone.localtime(value).replace(tzinfo=None) if value else None
+    """Wall-clock time in the platform's zone, as the pages show it."""
+    return value.astimezone(_zone()).replace(tzinfo=None) if value else None
+
+
+@cache
+def _zone() -> tzinfo:
+    return timezone.get_default_timezone()
 
 
 def _labels(choices: Iterable[tuple[str, Any]]) -> dict[str, str]:
