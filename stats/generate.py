@@ -133,8 +133,12 @@ class _Writer:
             if self.postgres:
                 # psycopg sends dates, times and decimals as they are; JSON goes as text.
                 json_columns = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
+                from psycopg.copy import QueuedLibpqWriter
+
                 raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no copy()
-                with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                # A writer thread sends the data while the next rows are built here.
+                statement = f"COPY {table} ({names}) FROM STDIN"
+                with raw.copy(statement, writer=QueuedLibpqWriter(raw)) as copy:
                     for row in rows:
                         if json_columns:
                             row = list(row)
