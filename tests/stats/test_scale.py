@@ -59,7 +59,7 @@ def _remove_generated() -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Nothing else in the test database points at these rows: the module made them.
-            cursor.execute(f"TRUNCATE {', '.join(tables)}")
+            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
         else:
             for table in tables:
                 cursor.execute(f"DELETE FROM {table}")
