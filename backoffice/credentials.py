@@ -382,10 +382,17 @@ def registrations(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     rows = registration_search(user, q)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # 附件1 for the owners of the machines on this page (stats.exports.declaration_forms).
+    owner_ids = ",".join(str(pk) for pk in dict.fromkeys(r.owner_id for r in page))
     return render(
         request,
         "backoffice/registrations.html",
-        {"q": q, "page": page, "rows": [(r, mask_phone(r.owner.phone)) for r in page]},
+        {
+            "q": q,
+            "page": page,
+            "rows": [(r, mask_phone(r.owner.phone)) for r in page],
+            "owner_ids": owner_ids,
+        },
     )
 
 

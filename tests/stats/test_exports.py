@@ -183,3 +183,9 @@ def test_owner_search_page_offers_form1(city_admin, owner):
     page = logged_in(city_admin).get("/staff/owners/?q=张三").content.decode()
     assert f'name="owners" value="{owner.pk}"' in page
     assert "/staff/stats/form1/xlsx" in page and "/staff/stats/form1/pdf" in page
+
+
+def test_registrations_page_offers_form1_for_its_owners(reviewer, owner, owned):
+    page = logged_in(reviewer).get("/staff/registrations/?q=张三").content.decode()
+    assert f"/staff/stats/form1/xlsx?owners={owner.pk}" in page
+    assert f"/staff/stats/form1/pdf?owners={owner.pk}" in page
