@@ -10,6 +10,9 @@ is moved on at the end, so the platform's own approvals go on without a gap; pho
 numbers and credit codes come from ranges the generator keeps to itself, so it can run
 again on the same database.
 
+Primary keys are taken from the tables' current maxima and the sequences reset at the end:
+run it while nobody else writes to the database (a load-test set-up, not a live system).
+
 Cards get a real QR signature only with `sign_cards` (Ed25519 costs ~75 µs a card);
 without it the cards of generated machines do not verify, which a load test does not need.
 """
