@@ -259,6 +259,12 @@ ACCESS: Final[dict[str, Rule]] = {
     "api:imports": OWNER,
     "api:import_template": OWNER,
     "api:import": OWNER,
+    # Statistics and exports (issue #6): district staff see their district, the city all;
+    # inspectors and owners never (the dashboard covers every district's caseload).
+    "stats:dashboard": DISTRICT_AND_CITY,
+    "stats:download": DISTRICT_AND_CITY,
+    "stats:export": DISTRICT_AND_CITY,
+    "stats:form1": DISTRICT_AND_CITY,
 }
 
 # Routes whose own code decides (the Django admin lets in city administrators only).

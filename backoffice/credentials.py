@@ -36,7 +36,7 @@ from registry.access import (
 )
 from registry.constants import CredentialStatus, SignPhotoDecision
 from registry.documents import card_data, information_form, sign_data
-from registry.models import Credential, SignPhoto
+from registry.models import Credential, Registration, SignPhoto
 from rules.emission import stage_label
 from rules.identifiers import mask_phone
 from rules.regno import normalise_number
@@ -357,10 +357,9 @@ def sign_photo(request: HttpRequest, pk: int) -> FileResponse:
 # --- registrations: the machine's page ------------------------------------------------------
 
 
-@require_GET
-def registrations(request: HttpRequest) -> HttpResponse:
-    user = _current(request)
-    q = request.GET.get("q", "").strip()
+def registration_search(user: User, q: str) -> QuerySet[Registration]:
+    """The machines list, newest first, narrowed by a number, owner name or factory serial
+    (also what its xlsx export lists)."""
     rows = (
         staff_registrations(user)
         .select_related("owner", "declaration")
@@ -374,11 +373,26 @@ def registrations(request: HttpRequest) -> HttpResponse:
             | Q(owner__name__contains=q)
             | Q(declaration__factory_serial=q)
         )
+    return rows
+
+
+@require_GET
+def registrations(request: HttpRequest) -> HttpResponse:
+    user = _current(request)
+    q = request.GET.get("q", "").strip()
+    rows = registration_search(user, q)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # 附件1 for the owners of the machines on this page (stats.exports.declaration_forms).
+    owner_ids = ",".join(str(pk) for pk in dict.fromkeys(r.owner_id for r in page))
     return render(
         request,
         "backoffice/registrations.html",
-        {"q": q, "page": page, "rows": [(r, mask_phone(r.owner.phone)) for r in page]},
+        {
+            "q": q,
+            "page": page,
+            "rows": [(r, mask_phone(r.owner.phone)) for r in page],
+            "owner_ids": owner_ids,
+        },
     )
 
 

@@ -3,12 +3,14 @@ and render the outcome. Role access is enforced by AccessMiddleware (accounts.ac
 "only your district" by registry.access, which answers 404 alike for missing and not yours.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -90,9 +92,8 @@ class QueueRow:
         return None if left is None else abs(left)
 
 
-def _queue_filters(request: HttpRequest, user: User) -> QueueFilters:
+def _queue_filters(get: Mapping[str, str], user: User) -> QueueFilters:
     """Unknown values are ignored rather than refused: a stale bookmark still opens."""
-    get = request.GET
     status = get.get("status", "")
     stage = get.get("stage", "")
     machine_type = get.get("machine_type", "")
@@ -114,9 +115,9 @@ def _machine_type_names() -> list[str]:
     return [t.name for t in city().machine_types]
 
 
-def review_queue_view(request: HttpRequest) -> HttpResponse:
-    user = _current(request)
-    filters = _queue_filters(request, user)
+def filtered_queue(query: Mapping[str, str], user: User) -> QuerySet[Declaration]:
+    """The queue as the page's filters narrow it (also what its xlsx export lists)."""
+    filters = _queue_filters(query, user)
     declarations = review_queue(user, status=filters.status)
     if filters.district:
         declarations = declarations.filter(district=filters.district)
@@ -128,6 +129,13 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
         declarations = declarations.filter(late=True)
     if filters.warnings:
         declarations = declarations.exclude(warnings=[])
+    return declarations
+
+
+def review_queue_view(request: HttpRequest) -> HttpResponse:
+    user = _current(request)
+    filters = _queue_filters(request.GET, user)
+    declarations = filtered_queue(request.GET, user)
     page = Paginator(declarations, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     # One calendar for the whole page: holiday_calendar() reads the table on every call.
     calendar = holiday_calendar()

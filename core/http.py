@@ -1,11 +1,15 @@
 """Small response and request helpers shared by the pages and the API."""
 
+from collections.abc import Iterable, Sequence
 from typing import Any
+from urllib.parse import quote
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 
 from accounts.models import User
 from core.errors import ActionError, FieldErrors
+from core.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
+from core.xlsx import Cell, stream_xlsx
 
 
 def current_user(request: HttpRequest) -> User:
@@ -34,4 +38,27 @@ def jpeg_response(file: Any, *, public: bool = False) -> FileResponse:
 def pdf_response(data: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def xlsx_response(
+    filename: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Cell]],
+    *,
+    title: str = "Sheet1",
+) -> StreamingHttpResponse:
+    """A streamed xlsx download (core.xlsx): rows are read as the file is sent, so a list of
+    any length leaves memory flat. `filename` may be Chinese (RFC 6266 filename*)."""
+    response = StreamingHttpResponse(
+        stream_xlsx(header, rows, title=title), content_type=XLSX_CONTENT_TYPE
+    )
+    ascii_name = filename.encode("ascii", "ignore").decode().strip() or "export.xlsx"
+    if not ascii_name.endswith(".xlsx") or ascii_name.startswith("."):
+        ascii_name = "export.xlsx"
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -56,3 +56,42 @@ class InstallationGuide:
     sign: SignData
     district_name: str  # "浦东新区"
     lines: tuple[str, ...]  # instruction paragraphs (the caller supplies the text)
+
+
+@dataclass(frozen=True)
+class DeclaredMachine:
+    """One row of 附件1's table 申报机械信息 (values already formatted)."""
+
+    name: str
+    machine_type: str
+    model: str
+    maker: str
+    production_date: str
+    serial: str  # 机械出厂编号/PIN码
+    engine_maker: str
+    engine_production_date: str
+    engine_model: str  # 型号编号: model and serial number
+    engine_power: str  # kW
+    engine_stage: str
+    aux_maker: str
+    aux_production_date: str
+    aux_model: str
+    aux_power: str
+    aux_stage: str
+    activity: str  # 活动属性: where the machine works (site type)
+
+
+@dataclass(frozen=True)
+class DeclarationForm:
+    """附件1 非道路移动机械申报登记表 for one owner and any number of machines."""
+
+    owner_name: str  # 所有单位名称/所有人姓名
+    identifier: str  # 统一社会信用代码/身份证号码 (masked for people)
+    legal_representative: str
+    contact_name: str
+    landline: str
+    mobile: str  # masked
+    address: str
+    site: str  # 使用场所
+    machines: tuple[DeclaredMachine, ...]
+    footer: str = ""

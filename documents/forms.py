@@ -22,6 +22,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
+    PageBreak,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -171,18 +172,30 @@ def _table(
 
 def information_form_pdf(form: InformationForm) -> bytes:
     """附件1 filled in: title, number, then each section as a bordered label | value table."""
-    if not form.title.strip():
-        raise ValueError("the information form's title is empty")
+    return information_forms_pdf([form])
+
+
+def information_forms_pdf(forms: Sequence[InformationForm]) -> bytes:
+    """Several filled forms in one PDF, each from a new page (the footer is the first's)."""
+    if not forms:
+        raise ValueError("no information forms to write")
+    for form in forms:
+        if not form.title.strip():
+            raise ValueError("the information form's title is empty")
     styles = _styles()
     buffer = BytesIO()
-    doc, on_page = _document(buffer, form.title, form.footer)
-    story: list[Flowable] = [Paragraph(_text(form.title), styles["title"])]
-    if form.number:
-        story.append(Paragraph(_text(f"环保登记号码：{form.number}"), styles["number"]))
-    for section in form.sections:
-        heading = Paragraph(_text(section.title), styles["section"])
-        story.append(_table(section.rows, doc.width, styles["cell"], heading))
-        story.append(Spacer(0, 4 * mm))
+    doc, on_page = _document(buffer, forms[0].title, forms[0].footer)
+    story: list[Flowable] = []
+    for index, form in enumerate(forms):
+        if index:
+            story.append(PageBreak())
+        story.append(Paragraph(_text(form.title), styles["title"]))
+        if form.number:
+            story.append(Paragraph(_text(f"环保登记号码：{form.number}"), styles["number"]))
+        for section in form.sections:
+            heading = Paragraph(_text(section.title), styles["section"])
+            story.append(_table(section.rows, doc.width, styles["cell"], heading))
+            story.append(Spacer(0, 4 * mm))
     with binary_streams():
         doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return buffer.getvalue()

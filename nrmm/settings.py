@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "changes",
     "reports",
     "fleets",
+    "stats",
     "api",
 ]
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("owners.urls")),
     path("", include("owners.verify_urls")),
     path("", include("reports.urls")),  # /report/… (public) and /staff/reports/…
+    path("staff/stats/", include("stats.urls")),
     path("staff/", include("backoffice.urls")),
     path("inspect/", include("inspections.urls")),
     path("changes/", include("changes.urls")),

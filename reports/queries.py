@@ -122,6 +122,9 @@ class ReportCounts:
     by_status: dict[str, int]
     by_outcome: dict[str, int]
     by_district: dict[str, int] = field(default_factory=dict)
+    # district → status → n, and district → outcome → n (the dashboard's table).
+    district_status: dict[str, dict[str, int]] = field(default_factory=dict)
+    district_outcome: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def report_counts(
@@ -148,6 +151,8 @@ def report_counts(
     by_status = dict.fromkeys(ReportStatus.values, 0)
     by_outcome = dict.fromkeys(ReportOutcome.values, 0)
     by_district: dict[str, int] = {}
+    district_status: dict[str, dict[str, int]] = {}
+    district_outcome: dict[str, dict[str, int]] = {}
     total = 0
     rows = reports.order_by().values_list("district", "status", "outcome").annotate(n=Count("pk"))
     for district, status, outcome, n in rows:
@@ -156,11 +161,18 @@ def report_counts(
         if outcome:
             by_outcome[outcome] = by_outcome.get(outcome, 0) + n
         by_district[district] = by_district.get(district, 0) + n
+        statuses = district_status.setdefault(district, {})
+        statuses[status] = statuses.get(status, 0) + n
+        if outcome:
+            outcomes = district_outcome.setdefault(district, {})
+            outcomes[outcome] = outcomes.get(outcome, 0) + n
     return ReportCounts(
         total=total,
         by_status=by_status,
         by_outcome=by_outcome,
         by_district=dict(sorted(by_district.items())),
+        district_status=district_status,
+        district_outcome=district_outcome,
     )
 
 

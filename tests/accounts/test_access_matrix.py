@@ -280,6 +280,11 @@ MATRIX = [
     ("api:imports", "post", "/api/v1/imports", OWNERS),
     ("api:import_template", "get", "/api/v1/imports/template", OWNERS),
     ("api:import", "get", "/api/v1/imports/1", OWNERS),
+    # Statistics and exports
+    ("stats:dashboard", "get", "/staff/stats/", DISTRICT_AND_CITY),
+    ("stats:download", "get", "/staff/stats/tables/districts.xlsx", DISTRICT_AND_CITY),
+    ("stats:export", "get", "/staff/stats/exports/registrations.xlsx", DISTRICT_AND_CITY),
+    ("stats:form1", "get", "/staff/stats/form1/xlsx?owners=1", DISTRICT_AND_CITY),
 ]
 
 PEOPLE = {

@@ -40,6 +40,8 @@ def test_the_whole_city(reports, django_assert_num_queries):
             "duplicate": 1,
         },
         by_district={"K": 1, "L": 4},
+        district_status={"K": {"closed": 1}, "L": {"assigned": 1, "closed": 1, "received": 2}},
+        district_outcome={"K": {"duplicate": 1}, "L": {"confirmed": 1}},
     )
 
 
