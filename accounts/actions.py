@@ -8,7 +8,9 @@ Views and API endpoints only call these.
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -408,7 +410,11 @@ def issue_api_token(*, acting_user: User, name: str = "") -> str:
     key = "nrmm_" + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=acting_user, digest=token_digest(key), prefix=key[5:13], name=name[:100]
+            user=acting_user,
+            digest=token_digest(key),
+            prefix=key[5:13],
+            name=name[:100],
+            expires_at=timezone.now() + timedelta(days=settings.NRMM_API_TOKEN_DAYS),
         )
         audit.record("api_token.issued", actor=acting_user, target=token)
     return key
@@ -420,6 +426,23 @@ def revoke_api_token(*, acting_user: User, token: ApiToken) -> None:
     with transaction.atomic():
         audit.record("api_token.revoked", actor=acting_user, target=token)
         token.delete()
+
+
+def log_out_everywhere(*, acting_user: User) -> int:
+    """End every session and API token of the user (a lost phone, a shared computer): the
+    session generation goes up, so no session signed in before matches any more, and the
+    tokens are deleted. The caller keeps the current browser session by refreshing its
+    hash (django.contrib.auth.update_session_auth_hash). Returns the tokens ended."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=acting_user.pk)
+        user.session_generation += 1
+        user.save(update_fields=["session_generation"])
+        ended, _by_model = ApiToken.objects.filter(user=user).delete()
+        audit.record(
+            "account.logged_out_everywhere", actor=user, target=user, data={"tokens": ended}
+        )
+    acting_user.session_generation = user.session_generation
+    return ended
 
 
 # --- staff ----------------------------------------------------------------------------------

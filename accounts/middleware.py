@@ -48,6 +48,8 @@ class ApiTokenMiddleware:
             if token is None or not token.user.is_active:
                 return api_error(401, "bad_token", _("令牌无效或已注销，请重新登录获取"))
             now = timezone.now()
+            if token.expires_at <= now:
+                return api_error(401, "token_expired", _("令牌已过期，请重新登录获取"))
             # Write last use at most once a minute: one write per request would serialise
             # every API call on the token row.
             if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):

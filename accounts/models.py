@@ -5,6 +5,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from accounts.constants import (
@@ -63,6 +64,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("有效"), default=True)
     date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
+    # Raised by "log out everywhere": it is part of the session hash, so every session
+    # signed in before it no longer matches (as after a password change).
+    session_generation = models.PositiveIntegerField(_("会话代次"), default=0)
 
     objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
@@ -99,6 +103,15 @@ class User(AbstractBaseUser, PermissionsMixin):
                 ),
             ),
         ]
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's hash of the password, with the session generation mixed in once it has
+        been raised (generation 0 keeps the hash of sessions signed in before it existed)."""
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        value = self.password
+        if self.session_generation:
+            value = f"{value}:{self.session_generation}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     def __str__(self) -> str:
         return f"{self.name}（{self.masked_phone}）"
@@ -239,6 +252,8 @@ class ApiToken(models.Model):
     name = models.CharField(_("名称"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    # A token ends by itself (settings.NRMM_API_TOKEN_DAYS after it was issued).
+    expires_at = models.DateTimeField(_("到期时间"), db_index=True)
 
     class Meta:
         verbose_name = _("API令牌")

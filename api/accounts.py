@@ -54,6 +54,7 @@ class TokenIn(Schema):
 class TokenOut(Schema):
     token: str
     user_id: int
+    expires_at: datetime
 
 
 class PasswordResetIn(Schema):
@@ -170,13 +171,21 @@ def token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
             raise ActionError("login_locked", message, status=429, retry_after=locked)
         raise ActionError("bad_credentials", _("账号或密码不正确"), status=401)
     key = actions.issue_api_token(acting_user=user, name=payload.name)
-    return Status(201, {"token": key, "user_id": user.pk})
+    expires_at = ApiToken.objects.get(digest=actions.token_digest(key)).expires_at
+    return Status(201, {"token": key, "user_id": user.pk, "expires_at": expires_at})
 
 
 @router.post("auth/password-reset", response=Message, url_name="password_reset", auth=None)
 def password_reset(request: HttpRequest, payload: PasswordResetIn) -> dict[str, str]:
     actions.reset_password(**payload.dict())
     return {"message": _("密码已重置，请用新密码登录")}
+
+
+@router.post("auth/logout-everywhere", response=Message, url_name="logout_everywhere")
+def logout_everywhere(request: HttpRequest) -> dict[str, str]:
+    """End every token (this one too) and every browser session of the account."""
+    ended = actions.log_out_everywhere(acting_user=_user(request))
+    return {"message": _("已在所有设备上退出登录（结束%(n)s个令牌）") % {"n": ended}}
 
 
 @router.post("auth/logout", response=Message, url_name="logout")

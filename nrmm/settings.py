@@ -160,6 +160,8 @@ NRMM_SMS_DAILY_LIMIT = env_int("NRMM_SMS_DAILY_LIMIT", 10, minimum=1)
 # Wrong passwords (pages, API and admin alike, in accounts.backends): an account refuses
 # logins after this many failures within the window, an address after more (guessing
 # across many accounts). Counted in the database, shared by every process.
+# API bearer tokens end this many days after they were issued (then log in again).
+NRMM_API_TOKEN_DAYS = env_int("NRMM_API_TOKEN_DAYS", 30, minimum=1)
 NRMM_LOGIN_WINDOW_SECONDS = env_int("NRMM_LOGIN_WINDOW_SECONDS", 15 * 60, minimum=60)
 NRMM_LOGIN_FAILURES_PER_ACCOUNT = env_int("NRMM_LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
 NRMM_LOGIN_FAILURES_PER_ADDRESS = env_int("NRMM_LOGIN_FAILURES_PER_ADDRESS", 30, minimum=1)

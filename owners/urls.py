@@ -12,6 +12,7 @@ urlpatterns = [
     path("sms/send/", views.send_code, name="send_code"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("logout/everywhere/", views.logout_everywhere, name="logout_everywhere"),
     path("password/reset/", views.password_reset, name="password_reset"),
     path("account/", views.account, name="account"),
     path("account/agents/request/", views.agent_request, name="agent_request"),

@@ -2,7 +2,7 @@
 Access by role is enforced by accounts.middleware.AccessMiddleware."""
 
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -156,6 +156,19 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     staff = _current(request).is_platform_staff
     logout(request)
     return redirect("backoffice:login" if staff else "owners:home")
+
+
+@require_POST
+def logout_everywhere(request: HttpRequest) -> HttpResponse:
+    """End every other session and every API token of the account; this browser stays
+    signed in."""
+    user = _current(request)
+    ended = actions.log_out_everywhere(acting_user=user)
+    update_session_auth_hash(request, user)
+    messages.success(
+        request, _("已退出其他所有设备上的登录（另结束%(n)s个接口令牌）") % {"n": ended}
+    )
+    return redirect("backoffice:home" if user.is_platform_staff else "owners:account")
 
 
 @require_http_methods(["GET", "POST"])
