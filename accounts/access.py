@@ -79,6 +79,8 @@ ACCESS: Final[dict[str, Rule]] = {
     "owners:registration_photo": OWNER,
     # Back office
     "backoffice:login": PUBLIC,
+    "backoffice:login_code": PUBLIC,  # the session says whose password was accepted
+    "backoffice:totp_setup": ANY_STAFF,
     "backoffice:home": ANY_STAFF,
     "backoffice:owners": DISTRICT_AND_CITY,
     # Review: district staff and the city read; only reviewers decide (Art. 8).

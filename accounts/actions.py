@@ -7,6 +7,7 @@ Views and API endpoints only call these.
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import totp
 from accounts.constants import DISTRICT_ROLES, AccountKind, Department, Role, SmsPurpose
 from accounts.models import AgentConsent, ApiToken, User
 from accounts.sms import issue_code, take_code
@@ -487,3 +489,77 @@ def create_staff_user(*, acting_user: User | None, form: StaffForm, password: st
             "account.staff_created", actor=acting_user, target=user, data={"role": form.role}
         )
     return user
+
+
+# --- staff's second factor (TOTP) -----------------------------------------------------------
+
+
+def start_totp_enrolment(*, acting_user: User) -> str:
+    """A new secret for the staff member's authenticator app, not in force until a code
+    from the app confirms it (confirm_totp). Starting again replaces an unconfirmed one."""
+    if not acting_user.is_platform_staff:
+        raise ActionError("forbidden", _("动态口令仅用于工作人员账户"), status=403)
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=acting_user.pk)
+        if user.totp_enabled_at is not None:
+            raise ActionError("totp_enabled", _("动态口令已启用"), status=409)
+        user.totp_secret = totp.new_secret()
+        user.save(update_fields=["totp_secret"])
+    acting_user.totp_secret = user.totp_secret
+    return user.totp_secret
+
+
+def confirm_totp(*, acting_user: User, code: str) -> None:
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=acting_user.pk)
+        if user.totp_enabled_at is not None:
+            raise ActionError("totp_enabled", _("动态口令已启用"), status=409)
+        if not user.totp_secret:
+            raise ActionError("totp_not_started", _("请先生成二维码"), status=409)
+        step = totp.matching_step(user.totp_secret, code, time.time())
+        if step is None:
+            raise ActionError(
+                "totp_wrong", _("动态口令不正确，请输入手机应用上当前的6位数字"), field="code"
+            )
+        user.totp_enabled_at = timezone.now()
+        user.totp_last_step = step
+        user.save(update_fields=["totp_enabled_at", "totp_last_step"])
+        audit.record("totp.enabled", actor=user, target=user)
+    acting_user.totp_enabled_at = user.totp_enabled_at
+    acting_user.totp_last_step = user.totp_last_step
+
+
+def check_totp(*, user: User, code: str) -> None:
+    """The second step of a staff login: the code must match a step after the last one
+    used (a code works once). Raises ActionError when it does not."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        step = (
+            totp.matching_step(
+                locked.totp_secret, code, time.time(), after_step=locked.totp_last_step
+            )
+            if locked.totp_enabled_at
+            else None
+        )
+        if step is None:
+            raise ActionError("totp_wrong", _("动态口令不正确或已使用过"), field="code", status=401)
+        locked.totp_last_step = step
+        locked.save(update_fields=["totp_last_step"])
+
+
+def reset_totp(*, acting_user: User, user: User) -> None:
+    """A city administrator clears a staff member's second factor (a lost phone); the
+    staff member enrols again at the next login. Their sessions and tokens end."""
+    if acting_user.role != Role.CITY_ADMIN:
+        raise ActionError("forbidden", _("只有市级管理员可以重置动态口令"), status=403)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked.totp_secret = ""
+        locked.totp_enabled_at = None
+        locked.totp_last_step = -1
+        locked.session_generation += 1
+        locked.save(
+            update_fields=["totp_secret", "totp_enabled_at", "totp_last_step", "session_generation"]
+        )
+        ApiToken.objects.filter(user=locked).delete()
+        audit.record("totp.reset", actor=acting_user, target=locked)

@@ -1,6 +1,10 @@
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from accounts import actions as account_actions
 from accounts.models import AgentConsent, ApiToken, SmsCode, SmsMessage, User
 
 
@@ -23,8 +27,16 @@ class UserAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "role", "district", "department", "masked_phone", "is_active")
     list_filter = ("role", "kind", "district", "is_active")
     search_fields = ("name", "phone", "id_number", "credit_code")
-    readonly_fields = ("password", "last_login", "date_joined")
-    exclude = ("groups", "user_permissions")
+    readonly_fields = ("password", "last_login", "date_joined", "totp_enabled_at")
+    # The second factor's secret is never shown; a lost phone is the reset action's job.
+    exclude = ("groups", "user_permissions", "totp_secret", "totp_last_step", "session_generation")
+    actions = ["reset_second_factor"]
+
+    @admin.action(description=_("重置所选工作人员的动态口令（手机丢失或更换）"))
+    def reset_second_factor(self, request: HttpRequest, queryset: Any) -> None:
+        for user in queryset:
+            account_actions.reset_totp(acting_user=request.user, user=user)  # type: ignore[arg-type]
+        self.message_user(request, _("已重置%(n)s个账户的动态口令") % {"n": queryset.count()})
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

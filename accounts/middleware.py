@@ -1,7 +1,8 @@
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, Final
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -58,6 +59,22 @@ class ApiTokenMiddleware:
         return self.get_response(request)
 
 
+# What a staff member without a second factor may still open where one is required.
+ENROLMENT_VIEWS: Final = frozenset(
+    {"backoffice:totp_setup", "owners:logout", "owners:logout_everywhere", "api:logout"}
+)
+
+
+def _must_enrol(user: Any, view_name: str) -> bool:
+    return bool(
+        settings.NRMM_STAFF_TOTP_REQUIRED
+        and user.is_authenticated
+        and user.is_platform_staff
+        and user.totp_enabled_at is None
+        and view_name not in ENROLMENT_VIEWS
+    )
+
+
 class AccessMiddleware:
     """Enforces accounts.access.ACCESS before any view runs."""
 
@@ -81,6 +98,12 @@ class AccessMiddleware:
         authenticated = bool(user.is_authenticated)
         role = getattr(user, "role", None)
         if rule is not None and allows(rule, authenticated=authenticated, role=role):
+            if _must_enrol(user, match.view_name):
+                if is_api:
+                    return api_error(
+                        403, "totp_setup_required", _("请先在工作台启用动态口令（双因素认证）")
+                    )
+                return redirect("backoffice:totp_setup")
             return None
         if is_api:
             if not authenticated:

@@ -67,6 +67,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Raised by "log out everywhere": it is part of the session hash, so every session
     # signed in before it no longer matches (as after a password change).
     session_generation = models.PositiveIntegerField(_("会话代次"), default=0)
+    # Staff's second factor (accounts/totp.py): the secret an authenticator app holds,
+    # when it was confirmed (until then it is only being enrolled), and the last time step
+    # whose code was used (each code works once).
+    totp_secret = models.CharField(_("动态口令密钥"), max_length=64, blank=True)
+    totp_enabled_at = models.DateTimeField(_("动态口令启用时间"), null=True, blank=True)
+    totp_last_step = models.BigIntegerField(default=-1)
 
     objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 

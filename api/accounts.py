@@ -49,6 +49,7 @@ class TokenIn(Schema):
     identifier: str
     password: str
     name: str = ""
+    totp: str = ""  # staff with a second factor: the authenticator app's current code
 
 
 class TokenOut(Schema):
@@ -170,6 +171,18 @@ def token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
             message = throttle.locked_message(locked)
             raise ActionError("login_locked", message, status=429, retry_after=locked)
         raise ActionError("bad_credentials", _("账号或密码不正确"), status=401)
+    if user.totp_enabled_at is not None:
+        # Staff with a second factor send the authenticator's current code too.
+        account = f"user:{user.pk}"
+        if not payload.totp:
+            raise ActionError(
+                "totp_required", _("请同时提交动态口令（totp）"), field="totp", status=401
+            )
+        try:
+            actions.check_totp(user=user, code=payload.totp)
+        except ActionError:
+            throttle.failed(request, account)
+            raise
     key = actions.issue_api_token(acting_user=user, name=payload.name)
     expires_at = ApiToken.objects.get(digest=actions.token_digest(key)).expires_at
     return Status(201, {"token": key, "user_id": user.pk, "expires_at": expires_at})

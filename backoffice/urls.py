@@ -1,12 +1,14 @@
 from django.urls import path
 
-from backoffice import credentials, overdue, views
+from backoffice import credentials, overdue, totp, views
 
 app_name = "backoffice"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.login, name="login"),
+    path("login/code/", totp.login_code, name="login_code"),
+    path("totp/", totp.setup, name="totp_setup"),
     path("owners/", views.owners, name="owners"),
     path("review/", views.review_queue_view, name="review_queue"),
     path("review/<int:pk>/", views.review, name="review"),

@@ -62,6 +62,8 @@ ACTION_LABELS = {
     "sign_photo.rejected": _("标志固定照片未通过"),
     "sign_photo.uploaded": _("上传标志固定照片"),
     "spotcheck.recorded": _("记录现场检查"),
+    "totp.enabled": _("启用动态口令"),
+    "totp.reset": _("重置动态口令"),
 }
 
 

@@ -160,6 +160,9 @@ NRMM_SMS_DAILY_LIMIT = env_int("NRMM_SMS_DAILY_LIMIT", 10, minimum=1)
 # Wrong passwords (pages, API and admin alike, in accounts.backends): an account refuses
 # logins after this many failures within the window, an address after more (guessing
 # across many accounts). Counted in the database, shared by every process.
+# Staff log in with a password and a code from an authenticator app (TOTP): required in
+# production (a staff member without it is sent to enrol first), optional in development.
+NRMM_STAFF_TOTP_REQUIRED = env_bool("NRMM_STAFF_TOTP_REQUIRED", not DEBUG)
 # API bearer tokens end this many days after they were issued (then log in again).
 NRMM_API_TOKEN_DAYS = env_int("NRMM_API_TOKEN_DAYS", 30, minimum=1)
 NRMM_LOGIN_WINDOW_SECONDS = env_int("NRMM_LOGIN_WINDOW_SECONDS", 15 * 60, minimum=60)

@@ -1,6 +1,8 @@
 """Owners' pages: thin views that read the form, call an action and render the outcome.
 Access by role is enforced by accounts.middleware.AccessMiddleware."""
 
+import time
+
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.db.models import Q
@@ -116,8 +118,22 @@ def send_code(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _after_login(request: HttpRequest, user: User) -> HttpResponse:
-    target = request.POST.get("next") or request.GET.get("next") or ""
+# The second step of a staff login (backoffice.totp.login_code) finds the user here.
+TOTP_PENDING = "nrmm_totp_pending"
+TOTP_PENDING_SECONDS = 300
+
+
+def start_code_step(request: HttpRequest, user: User) -> None:
+    request.session[TOTP_PENDING] = {
+        "user": user.pk,
+        "at": int(time.time()),
+        "next": request.POST.get("next") or request.GET.get("next") or "",
+    }
+
+
+def _after_login(request: HttpRequest, user: User, target: str | None = None) -> HttpResponse:
+    if target is None:
+        target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
@@ -137,6 +153,10 @@ def login_view(request: HttpRequest, *, template: str = "owners/login.html") -> 
             error = _("请输入账号和密码")
         else:
             user = authenticate(request, username=identifier, password=password)
+            if isinstance(user, User) and user.totp_enabled_at is not None:
+                # Staff with a second factor: the password is right, the code comes next.
+                start_code_step(request, user)
+                return redirect("backoffice:login_code")
             if isinstance(user, User):
                 login(request, user)
                 return _after_login(request, user)

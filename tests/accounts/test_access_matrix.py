@@ -56,6 +56,8 @@ MATRIX = [
     ("owners:declaration_photo_delete", "post", "/declarations/1/photos/1/delete/", OWNER_SIDE),
     ("owners:photo", "get", "/photos/1/", OWNERS | DISTRICT_AND_CITY),
     ("backoffice:login", "get", "/staff/login/", EVERYONE),
+    ("backoffice:login_code", "get", "/staff/login/code/", EVERYONE),
+    ("backoffice:totp_setup", "get", "/staff/totp/", STAFF),
     ("backoffice:home", "get", "/staff/", STAFF),
     ("backoffice:owners", "get", "/staff/owners/?q=张", DISTRICT_AND_CITY),
     ("backoffice:review_queue", "get", "/staff/review/", DISTRICT_AND_CITY),

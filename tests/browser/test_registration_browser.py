@@ -27,7 +27,7 @@ def ask_code(page: Page, phone: str) -> str:
 
 
 def log_out(page: Page) -> None:
-    page.get_by_role("button", name="退出").click()
+    page.get_by_role("button", name="退出", exact=True).click()
     expect(page.get_by_role("link", name="登录").first).to_be_visible()
 
 
