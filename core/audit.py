@@ -2,6 +2,7 @@
 the row before it (core/chain.py) under a lock on the chain's head."""
 
 import json
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
@@ -32,7 +33,7 @@ def record(
             target_type=target._meta.label_lower,
             target_id=str(target.pk),
             data=data,
-            at=timezone.now(),
+            at=_to_the_millisecond(timezone.now()),
             seq=head.seq + 1,
             prev_hash=head.hash,
         )
@@ -50,6 +51,11 @@ def record(
         head.seq, head.hash = entry.seq, entry.entry_hash
         head.save(update_fields=["seq", "hash"])
     return entry
+
+
+def _to_the_millisecond(moment: datetime) -> datetime:
+    """What the digest covers and a backup keeps: the stored time is exactly that."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def _locked_head() -> AuditHead:

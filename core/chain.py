@@ -38,13 +38,14 @@ def digest(
     target_id: str,
     data: Any,
 ) -> str:
-    """SHA-256 over one canonical JSON line: keys sorted, times in UTC to the microsecond,
-    so the same entry read back from SQLite or PostgreSQL gives the same digest."""
+    """SHA-256 over one canonical JSON line: keys sorted, times in UTC to the millisecond
+    (what Django's serialisation keeps, so a backup restored verifies too), so the same
+    entry read back from SQLite, PostgreSQL or a backup gives the same digest."""
     line = json.dumps(
         [
             prev_hash,
             seq,
-            at.astimezone(UTC).isoformat(timespec="microseconds"),
+            at.astimezone(UTC).isoformat(timespec="milliseconds"),
             actor_id,
             action,
             target_type,

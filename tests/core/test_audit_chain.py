@@ -52,7 +52,7 @@ def test_the_digest_is_the_same_in_any_time_zone():
 
 
 CHANGES = {
-    "at": lambda link: replace(link, at=link.at + timedelta(microseconds=1)),
+    "at": lambda link: replace(link, at=link.at + timedelta(milliseconds=1)),
     "actor_id": lambda link: replace(link, actor_id=99),
     "action": lambda link: replace(link, action="declaration.approved"),
     "target_type": lambda link: replace(link, target_type="registry.registration"),
