@@ -171,3 +171,23 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class IdempotentRequest(models.Model):
+    """An API request sent with an Idempotency-Key (core.middleware.IdempotencyMiddleware):
+    its first successful answer, replayed to a retry of the same request, so a client that
+    lost the answer to a submit or an approval can send it again without doing it twice."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=64)  # method, path and body of the request
+    status = models.PositiveSmallIntegerField(default=0)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(default=b"")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_request_per_key")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key} {self.status}"
