@@ -3,6 +3,7 @@ work is done once; a failed first try keeps nothing; a key reused for another re
 refused; two copies racing on PostgreSQL allocate one number."""
 
 import threading
+from typing import Any
 
 import pytest
 from django.db import connection, connections
@@ -19,7 +20,7 @@ def bearer(user) -> dict[str, str]:
 
 
 def post(client: Client, path: str, auth: dict[str, str], key: str = "", body: str = "{}"):
-    headers = dict(auth)
+    headers: dict[str, Any] = dict(auth)
     if key:
         headers["HTTP_IDEMPOTENCY_KEY"] = key
     return client.post(path, body, content_type="application/json", **headers)
