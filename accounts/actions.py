@@ -314,9 +314,11 @@ def can_act_for(agent: User, owner: User) -> bool:
     """May `agent` declare machines for `owner`? Themselves, or with an active consent; an
     organisation's staff member acts for that organisation only (and owns nothing)."""
     if agent.kind == AccountKind.ORG_STAFF:
-        return agent.is_active and agent.organisation_id == owner.pk
+        return agent.is_active and owner.is_active and agent.organisation_id == owner.pk
     if agent.pk == owner.pk:
         return True
+    if not owner.is_active:
+        return False
     return AgentConsent.objects.filter(agent=agent, owner=owner, withdrawn_at=None).exists()
 
 
@@ -388,8 +390,12 @@ def set_org_staff_active(*, acting_user: User, staff: User, active: bool) -> Use
                 status=409,
             )
         staff.is_active = active
-        staff.save(update_fields=["is_active"])
-        if not active:
+        if active:
+            staff.save(update_fields=["is_active"])
+        else:
+            # Its sessions end for good: re-enabling the login must not revive them.
+            staff.session_generation += 1
+            staff.save(update_fields=["is_active", "session_generation"])
             ApiToken.objects.filter(user=staff).delete()
         audit.record(
             "org_staff.enabled" if active else "org_staff.disabled",

@@ -22,16 +22,25 @@ def acting_for_q(user: User, field: str = "owner") -> Q:
     if user.kind == AccountKind.ORG_STAFF:
         if not (user.is_active and user.organisation_id):
             return Q(pk__in=[])
-        return Q(**{f"{field}_id": user.organisation_id})
-    principals = AgentConsent.objects.filter(agent=user, withdrawn_at=None).values("owner_id")
+        # A disabled organisation's staff act for nobody.
+        return Q(**{f"{field}_id": user.organisation_id, f"{field}__is_active": True})
+    principals = AgentConsent.objects.filter(
+        agent=user, withdrawn_at=None, owner__is_active=True
+    ).values("owner_id")
     return Q(**{field: user}) | Q(**{f"{field}_id__in": principals})
 
 
 def acting_for_ids(user: User) -> list[int]:
     """The owners the user acts for, as ids (one query): see acting_for_q."""
     if user.kind == AccountKind.ORG_STAFF:
-        return [user.organisation_id] if user.is_active and user.organisation_id else []
-    principals = AgentConsent.objects.filter(agent=user, withdrawn_at=None)
+        if not (user.is_active and user.organisation_id):
+            return []
+        return list(
+            User.objects.filter(pk=user.organisation_id, is_active=True).values_list(
+                "pk", flat=True
+            )
+        )
+    principals = AgentConsent.objects.filter(agent=user, withdrawn_at=None, owner__is_active=True)
     return [user.pk, *principals.values_list("owner_id", flat=True)]
 
 
@@ -39,7 +48,9 @@ def declarable_owners(user: User) -> list[User]:
     """Whom the user may declare machines for: an organisation's staff member for the
     organisation only; anyone else for themselves and the owners who consented."""
     if user.kind == AccountKind.ORG_STAFF:
-        return [user.organisation] if user.organisation and user.is_active else []
+        organisation = user.organisation
+        active = organisation is not None and organisation.is_active and user.is_active
+        return [organisation] if active and organisation is not None else []
     return [user, *(c.owner for c in consents_as_agent(user))]
 
 
@@ -68,4 +79,6 @@ def search_owners(query: str) -> QuerySet[User]:
     if not query:
         return User.objects.none()
     match = Q(phone=query) | Q(id_number=query) | Q(credit_code=query) | Q(name__icontains=query)
-    return User.objects.filter(Q(role=Role.OWNER) & match).order_by("name", "pk")[:SEARCH_LIMIT]
+    # An organisation's staff logins own nothing: the organisation is the owner to find.
+    owners = User.objects.filter(role=Role.OWNER).exclude(kind=AccountKind.ORG_STAFF)
+    return owners.filter(match).order_by("name", "pk")[:SEARCH_LIMIT]

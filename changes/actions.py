@@ -29,8 +29,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actions import can_act_for
-from accounts.constants import DISTRICT_ROLES, Role
+from accounts.constants import DISTRICT_ROLES, AccountKind, Role
 from accounts.models import User
+from accounts.queries import fleet_owner
 from accounts.sms import issue_code, send_sms, take_code
 from changes.constants import (
     DEADLINE_KINDS,
@@ -412,7 +413,12 @@ def _find_new_owner(phone: str, errors: dict[str, str], current: User) -> User |
         errors["new_owner_phone"] = check.error
         return None
     new_owner = User.objects.filter(phone=check.value).first()
-    if new_owner is None or new_owner.role != Role.OWNER or not new_owner.is_active:
+    if (
+        new_owner is None
+        or new_owner.role != Role.OWNER
+        or not new_owner.is_active
+        or new_owner.kind == AccountKind.ORG_STAFF  # a staff login owns nothing
+    ):
         errors["new_owner_phone"] = _(
             "该手机号未注册为机主或单位账户：新机械所有者须先在平台注册（信息变更须双方均已注册）"
         )
@@ -1453,15 +1459,17 @@ def record_external(
     notes = _text(notes, "notes", errors, label=_("备注"), limit=TEXT_MAX_LENGTH, multiline=True)
     if errors:
         raise FieldErrors(errors)
+    # An organisation's staff record machines of the organisation, which owns them.
+    owner = fleet_owner(acting_user)
     with transaction.atomic():
         # The owner's row is the lock: two taps of the button make one record.
-        User.objects.select_for_update().filter(pk=acting_user.pk).first()
+        User.objects.select_for_update().filter(pk=owner.pk).first()
         if ExternalRegistration.objects.filter(
-            owner=acting_user, city_name=city_name, number=number
+            owner=owner, city_name=city_name, number=number
         ).exists():
             raise ActionError("already_recorded", _("该号码已记录"), field="number", status=409)
         record = ExternalRegistration.objects.create(
-            owner=acting_user,
+            owner=owner,
             city_name=city_name,
             number=number,
             machine_type=machine_type.strip(),

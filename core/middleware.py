@@ -16,6 +16,29 @@ from django.utils.translation import gettext as _
 from core.models import IdempotentRequest
 
 
+class RequestSizeMiddleware:
+    """Refuse a body larger than settings.NRMM_MAX_REQUEST_BYTES from its Content-Length,
+    before any of it is read or spooled to disk (anonymous forms take photos)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+        self.limit = settings.NRMM_MAX_REQUEST_BYTES
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > self.limit:
+            message = _("提交的内容过大（超过%(mb)sMB），请减少或压缩照片后重试") % {
+                "mb": self.limit // (1024 * 1024)
+            }
+            if request.path.startswith("/api/"):
+                return _error(413, "request_too_large", message)
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
 class ContentSecurityPolicyMiddleware:
     """Every response gets settings.NRMM_CSP (scripts, styles, images and fonts from this
     site only, no frames, no plugins), unless a view set its own. The pages carry no inline

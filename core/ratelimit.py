@@ -4,9 +4,11 @@ behind the load balancer) counts the same hits; no per-process memory.
 One UPDATE ... SET hits = hits + 1 per hit; the row is created on the window's first hit.
 """
 
+import ipaddress
 import random
 import time
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
@@ -46,7 +48,29 @@ def seconds_blocked(key: str, *, limit: int, window_seconds: int) -> int:
 
 
 def client_address(request: HttpRequest) -> str:
-    """The client's address as the server saw it (deployments behind a proxy set
-    REMOTE_ADDR from the proxy's header in the proxy itself or in gunicorn's
-    --forwarded-allow-ips, not here, so that clients cannot forge it)."""
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+    """The client the rate limits count: the connection's peer, unless that is one of
+    settings.NRMM_TRUSTED_PROXIES (the load balancer), then the right-most address of
+    X-Forwarded-For that is not a trusted proxy (what a client writes further left is not
+    believed). IPv6 clients are counted by their /64, which one subscriber holds whole."""
+    peer = str(request.META.get("REMOTE_ADDR") or "")
+    if _trusted(peer):
+        forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR") or "")
+        for candidate in reversed([p.strip() for p in forwarded.split(",") if p.strip()]):
+            if not _trusted(candidate):
+                peer = candidate
+                break
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return peer or "unknown"
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def _trusted(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in settings.NRMM_TRUSTED_PROXIES)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from io import BytesIO
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -117,7 +118,7 @@ def _sheet(ws, form: DeclarationForm) -> None:  # type: ignore[no-untyped-def]
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
         ws.merge_cells(start_row=row, start_column=5, end_row=row, end_column=COLUMNS)
         ws.cell(row, 1, label).fill = _LABEL_FILL
-        ws.cell(row, 5, value)
+        _text(ws.cell(row, 5), value)
         for col in range(1, COLUMNS + 1):
             ws.cell(row, col).border = _BORDER
             ws.cell(row, col).alignment = _WRAP
@@ -155,7 +156,7 @@ def _sheet(ws, form: DeclarationForm) -> None:  # type: ignore[no-untyped-def]
     for number, machine in enumerate(form.machines, start=1):
         ws.cell(row, 1, number)
         for offset, value in enumerate(machine_cells(machine)):
-            ws.cell(row, 2 + offset, value)
+            _text(ws.cell(row, 2 + offset), value)
         for c in range(1, COLUMNS + 1):
             ws.cell(row, c).border = _BORDER
             ws.cell(row, c).alignment = _WRAP
@@ -192,3 +193,11 @@ def declaration_forms_pdf(forms: Sequence[DeclarationForm]) -> bytes:
     if not forms:
         raise ValueError("no declaration forms to write")
     return information_forms_pdf([as_information_form(f) for f in forms])
+
+
+def _text(cell: Any, value: object) -> None:
+    """Owners' text goes in as text: openpyxl would store "=…" as a live formula (a
+    phishing link or DDE in a file district staff open), so strings are never formulas."""
+    cell.value = value
+    if isinstance(value, str) and value:
+        cell.data_type = "s"

@@ -59,6 +59,8 @@ def open_sheet(stream: IO[bytes]) -> Sheet:
     if not zipfile.is_zipfile(stream):
         raise FileProblem(_("文件不是有效的xlsx表格，请下载模板填写后上传"))
     stream.seek(0)
+    _refuse_zip_bomb(stream)
+    stream.seek(0)
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
@@ -86,12 +88,37 @@ def open_sheet(stream: IO[bytes]) -> Sheet:
             % {"columns": "、".join(missing)}
         )
     # Only as many columns as the header has: cells typed beyond it are not read.
-    rows = worksheet.iter_rows(min_row=2, max_col=len(header), values_only=True)
+    # An explicit last row: openpyxl then stops there instead of trusting (or computing)
+    # the sheet's own size, and pads up to it when a row lies beyond, which data_rows
+    # counts as too many rows. A sheet declaring too few rows is read whole all the same.
+    rows = worksheet.iter_rows(
+        min_row=2, max_row=MAX_ROWS + 2, max_col=len(header), values_only=True
+    )
     estimated = max(_declared_rows(worksheet) - 1, 0)
     if estimated > MAX_ROWS:
         workbook.close()
         raise FileProblem(_("一次最多导入%(n)s行，请分成几个文件") % {"n": MAX_ROWS})
     return Sheet(rows=rows, positions=positions, estimated_rows=estimated, workbook=workbook)
+
+
+# An xlsx is a zip: what it unpacks to, before openpyxl reads a byte of it. A real
+# 200,000-row sheet unpacks to some tens of MB at a ratio of 5-20.
+MAX_UNPACKED_BYTES = 300 * 1024 * 1024
+MAX_RATIO = 200
+
+
+def _refuse_zip_bomb(stream: IO[bytes]) -> None:
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            members = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise FileProblem(_("文件不是有效的xlsx表格，请下载模板填写后上传")) from exc
+    unpacked = sum(m.file_size for m in members)
+    ratio = max((m.file_size / max(m.compress_size, 1) for m in members), default=0)
+    if unpacked > MAX_UNPACKED_BYTES or ratio > MAX_RATIO:
+        raise FileProblem(
+            _("文件解压后过大，无法导入：请使用下载的模板，不要在单元格中粘贴大量内容")
+        )
 
 
 def _declared_rows(worksheet: ReadOnlyWorksheet) -> int:
@@ -111,6 +138,8 @@ def data_rows(sheet: Sheet) -> Iterator[tuple[int, dict[str, str]]]:
     """(Excel row number, what the wizard's form would post) for each non-empty row."""
     cols = [(c, sheet.positions[c.name]) for c in columns() if c.name in sheet.positions]
     for number, cells in enumerate(sheet.rows, start=2):
+        if number > MAX_ROWS + 1:  # empty rows count too: a row far below is no way round
+            raise FileProblem(_("一次最多导入%(n)s行，请分成几个文件") % {"n": MAX_ROWS})
         if not any(cell not in (None, "") for cell in cells):
             continue
         width = len(cells)

@@ -5,6 +5,7 @@ value it cannot read, so a typo in production stops the start instead of running
 silent default.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -99,3 +100,14 @@ def sqlite_database(path: Path) -> dict[str, object]:
             "timeout": 20,
         },
     }
+
+
+def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Comma-separated addresses or networks (10.0.0.5, 10.0.0.0/8, ::1); empty by default."""
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not an address or network") from None
+    return networks

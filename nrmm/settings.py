@@ -7,7 +7,15 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from nrmm.env import database_from_url, env_bool, env_int, env_list, env_str, sqlite_database
+from nrmm.env import (
+    database_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+    sqlite_database,
+)
 from rules.cardsig import key_ring
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -48,6 +56,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RequestSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -134,6 +143,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", NRMM_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# The load balancers in front (addresses or networks, comma-separated): behind them the
+# rate limits count the client from X-Forwarded-For (core.ratelimit.client_address).
+NRMM_TRUSTED_PROXIES = env_networks("NRMM_TRUSTED_PROXIES")
+# A request body larger than this is refused before it is read (core.middleware); the
+# largest legitimate one is a public report with six 15 MB photos.
+NRMM_MAX_REQUEST_BYTES = env_int("NRMM_MAX_REQUEST_BYTES", 100 * 1024 * 1024, minimum=1024)
 # Content-Security-Policy of every response (core.middleware); empty switches it off.
 NRMM_CSP = env_str(
     "NRMM_CSP",

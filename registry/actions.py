@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actions import can_act_for
-from accounts.constants import Role, SmsPurpose
+from accounts.constants import AccountKind, Role, SmsPurpose
 from accounts.models import User
 from accounts.sms import issue_code, send_sms, take_code
 from catalogue.lookup import lookup_many
@@ -115,7 +115,7 @@ def _require_clerk(user: User) -> None:
 
 
 def _require_active_owner(owner: User) -> None:
-    if not (owner.role == Role.OWNER and owner.is_active):
+    if not (owner.role == Role.OWNER and owner.is_active and owner.kind != AccountKind.ORG_STAFF):
         raise ActionError("bad_owner", _("机械所有者须为已注册的机主或单位"), field="owner")
 
 

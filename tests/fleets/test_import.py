@@ -252,3 +252,87 @@ def test_with_a_worker_the_page_polls_until_the_worker_is_done(organisation, set
     # A retried task does not import twice.
     actions.run_import(job_id=job.pk)
     assert Declaration.objects.count() == 2
+
+
+# --- hostile files (found in review) ---------------------------------------------------------
+
+
+def _template_zip(patch) -> bytes:
+    """The template's header sheet, its XML rewritten by `patch`."""
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    from fleets.columns import columns
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "机械清单"
+    ws.append([c.header + ("*" if c.required else "") for c in columns()])
+    raw = io.BytesIO()
+    wb.save(raw)
+    source = zipfile.ZipFile(io.BytesIO(raw.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = patch(data.decode()).encode()
+            target.writestr(item.filename, data)
+    return out.getvalue()
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked():
+    import io
+    import re
+
+    from fleets.importer import FileProblem, open_sheet
+
+    huge = '<c t="inlineStr"><is><t>' + "A" * (64 * 1024 * 1024) + "</t></is></c>"
+    blob = _template_zip(lambda xml: re.sub("</row>", huge + "</row>", xml, count=1))
+    assert len(blob) < 1024 * 1024  # a small upload…
+    with pytest.raises(FileProblem, match="解压后过大"):  # …refused by its zip directory
+        open_sheet(io.BytesIO(blob))
+
+
+@pytest.mark.parametrize("last", [3_000_000, 2_000_000_000])
+def test_a_row_far_below_is_too_many_rows_at_once(last):
+    import io
+    import re
+    import time
+
+    from fleets.importer import FileProblem, data_rows, open_sheet
+
+    def patch(xml: str) -> str:
+        xml = re.sub(r"<dimension[^>]*/>", "", xml)
+        row = f'<row r="{last}"><c r="A{last}" t="inlineStr"><is><t>x</t></is></c></row>'
+        return xml.replace("</sheetData>", row + "</sheetData>")
+
+    sheet = open_sheet(io.BytesIO(_template_zip(patch)))
+    started = time.monotonic()
+    with pytest.raises(FileProblem, match="一次最多导入"):
+        for _ in data_rows(sheet):
+            pass
+    sheet.close()
+    assert time.monotonic() - started < 5
+
+
+def test_a_sheet_declaring_too_few_rows_is_read_whole():
+    import io
+    import re
+
+    from fleets.importer import data_rows, open_sheet
+
+    def patch(xml: str) -> str:
+        xml = re.sub(r'<dimension ref="[^"]*"/>', '<dimension ref="A1:B1"/>', xml)
+        rows = "".join(
+            f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>x{n}</t></is></c></row>'
+            for n in (2, 3, 4)
+        )
+        return xml.replace("</sheetData>", rows + "</sheetData>")
+
+    sheet = open_sheet(io.BytesIO(_template_zip(patch)))
+    assert [number for number, _ in data_rows(sheet)] == [2, 3, 4]
+    sheet.close()

