@@ -256,6 +256,7 @@ ACCESS: Final[dict[str, Rule]] = {
     "fleets:import_job": OWNER,
     "fleets:import_progress": OWNER,
     "api:org_staff": OWNER,
+    "api:org_staff_codes": OWNER,
     "api:org_staff_disable": OWNER,
     "api:org_staff_enable": OWNER,
     "api:fleet": OWNER,

@@ -25,7 +25,13 @@ from accounts.sms import issue_code, take_code
 from core import audit
 from core.errors import ActionError, FieldErrors
 from core.reference import city
-from rules.identifiers import check_credit_code, check_id_number, check_mobile, mask_id_number
+from rules.identifiers import (
+    check_credit_code,
+    check_id_number,
+    check_mobile,
+    mask_id_number,
+    mask_phone,
+)
 
 NAME_MAX = 50
 ORG_NAME_MAX = 100
@@ -331,6 +337,42 @@ class OrgStaffForm:
     phone: str
     password: str
     password_confirm: str
+    code: str = ""  # the SMS code sent to the staff member's phone
+
+
+def _free_staff_phone(phone: str) -> str:
+    errors: dict[str, str] = {}
+    phone = _clean_phone(phone, errors)
+    if "phone" not in errors and User.objects.filter(phone=phone).exists():
+        errors["phone"] = _("该手机号已被其他账户使用")
+    if errors:
+        raise FieldErrors(errors)
+    return phone
+
+
+def request_org_staff_code(*, acting_user: User, phone: str) -> None:
+    """A staff login is only created for a phone whose holder agrees: the code goes to
+    that phone and the staff member reads it out to the organisation's main account."""
+    _require_organisation(acting_user)
+    phone = _free_staff_phone(phone)
+    with transaction.atomic():
+        issue_code(
+            phone,
+            SmsPurpose.ORG_STAFF,
+            # {code} is filled by issue_code; the organisation here.
+            _(
+                "%(organisation)s正在为您开通非道路移动机械平台的单位员工账户，"
+                "验证码{code}，5分钟内有效。如非本人同意，请勿告知他人。"
+            )
+            % {"organisation": acting_user.name},
+            requested_by=acting_user,
+        )
+        audit.record(
+            "org_staff.code_requested",
+            actor=acting_user,
+            target=acting_user,
+            data={"phone": mask_phone(phone)},
+        )
 
 
 def _require_organisation(user: User) -> None:
@@ -359,19 +401,26 @@ def create_org_staff(*, acting_user: User, form: OrgStaffForm) -> User:
         organisation=acting_user,
     )
     staff.set_password(form.password)
+    error: ActionError | None = None
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                staff.save()
-        except IntegrityError:
-            # The same phone registered a moment ago by someone else.
-            raise FieldErrors({"phone": _("该手机号已被其他账户使用")}) from None
-        audit.record(
-            "org_staff.created",
-            actor=acting_user,
-            target=staff,
-            data={"organisation": acting_user.pk},
-        )
+        error = take_code(phone, SmsPurpose.ORG_STAFF, form.code, requested_by=acting_user)
+        if error is None:
+            try:
+                with transaction.atomic():
+                    staff.save()
+            except IntegrityError:
+                # The same phone registered a moment ago by someone else.
+                error = FieldErrors({"phone": _("该手机号已被其他账户使用")})
+        if error is None:
+            audit.record(
+                "org_staff.created",
+                actor=acting_user,
+                target=staff,
+                data={"organisation": acting_user.pk},
+            )
+    # Raised only now, so that a wrong code counted by take_code is committed.
+    if error is not None:
+        raise error
     return staff
 
 

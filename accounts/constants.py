@@ -29,6 +29,7 @@ class SmsPurpose(models.TextChoices):
     AGENT_CONSENT = "agent_consent", _("委托代办确认")
     COUNTER_INTAKE = "counter_intake", _("窗口代办确认")
     OWNER_CHANGE = "owner_change", _("机主变更确认")  # manual 二(1): both owners confirm
+    ORG_STAFF = "org_staff", _("单位员工账户确认")  # the phone's holder agrees to the login
 
 
 class Department(models.TextChoices):

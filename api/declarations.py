@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from accounts.actions import can_act_for
+from accounts.constants import Role
 from accounts.models import User
 from accounts.queries import fleet_owner
 from catalogue.lookup import lookup
@@ -177,7 +179,9 @@ def start(request: HttpRequest, payload: StartIn) -> Status[dict[str, Any]]:
     owner = fleet_owner(user)  # an organisation's staff member declares for it
     if payload.owner_id is not None and payload.owner_id != owner.pk:
         owner = User.objects.filter(pk=payload.owner_id).first()  # type: ignore[assignment]
-        if owner is None:
+        # Missing, not one the user may act for, or not an owner at all: one answer, so
+        # owner ids cannot be probed (a clerk goes on to the counter-code refusal).
+        if owner is None or (user.role == Role.OWNER and not can_act_for(user, owner)):
             raise ActionError("owner_not_found", _("未找到该机主"), field="owner_id")
     data = payload.dict(exclude={"owner_id"})
     declaration = actions.start_declaration(acting_user=user, owner=owner, data=data)

@@ -35,6 +35,7 @@ ACTION_LABELS = {
     "import.failed": _("批量导入失败"),
     "import.finished": _("批量导入完成"),
     "import.started": _("开始批量导入"),
+    "org_staff.code_requested": _("向员工手机发送开通验证码"),
     "org_staff.created": _("创建单位员工账户"),
     "org_staff.disabled": _("停用单位员工账户"),
     "org_staff.enabled": _("启用单位员工账户"),

@@ -40,6 +40,15 @@ class StaffIn(Schema):
     phone: str
     password: str
     password_confirm: str
+    code: str  # sent to the staff member's phone by POST me/staff/codes
+
+
+class StaffCodeIn(Schema):
+    phone: str = ""  # checked by the action, after the caller is known to be an organisation
+
+
+class StaffCodeOut(Schema):
+    message: str
 
 
 class StaffOut(Schema):
@@ -70,6 +79,13 @@ def _organisation(request: HttpRequest) -> User:
 @router.get("me/staff", response=list[StaffOut], url_name="org_staff")
 def list_staff(request: HttpRequest) -> list[dict[str, Any]]:
     return [_staff_dict(m) for m in org_staff(_organisation(request))]
+
+
+@router.post("me/staff/codes", response={202: StaffCodeOut}, url_name="org_staff_codes")
+def staff_code(request: HttpRequest, payload: StaffCodeIn) -> Status[dict[str, str]]:
+    """Sends the code that the staff member reads out, agreeing to the login on their phone."""
+    account_actions.request_org_staff_code(acting_user=_organisation(request), phone=payload.phone)
+    return Status(202, {"message": _("验证码已发送至员工手机，请员工告知后填写")})
 
 
 @router.post("me/staff", response={201: StaffOut}, url_name="org_staff")

@@ -52,8 +52,16 @@ def staff(request: HttpRequest) -> HttpResponse:
         return _forbidden(request)  # staff members and people manage no staff
     values: dict[str, str] = {}
     errors: dict[str, str] = {}
-    if request.method == "POST":
-        fields = ("name", "phone", "password", "password_confirm")
+    if request.method == "POST" and request.POST.get("action") == "send_code":
+        values = {f: request.POST.get(f, "") for f in ("name", "phone")}
+        try:
+            account_actions.request_org_staff_code(acting_user=user, phone=values["phone"])
+        except ActionError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, _("验证码已发送至员工手机，请员工告知后填写"))
+    elif request.method == "POST":
+        fields = ("name", "phone", "password", "password_confirm", "code")
         values = {f: request.POST.get(f, "") for f in fields}
         try:
             member = account_actions.create_org_staff(
@@ -67,7 +75,7 @@ def staff(request: HttpRequest) -> HttpResponse:
                 _("已创建员工账户：%(name)s，请将手机号和初始密码告知本人") % {"name": member.name},
             )
             return redirect("fleets:staff")
-        values = {k: v for k, v in values.items() if not k.startswith("password")}
+        values = {k: v for k, v in values.items() if k in ("name", "phone")}
     context = {"members": org_staff(user), "values": values, "errors": errors}
     return render(request, "fleets/staff.html", context, status=400 if errors else 200)
 

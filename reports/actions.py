@@ -47,7 +47,7 @@ from reports.constants import (
     ReportStatus,
 )
 from reports.models import PublicReport, ReportNote, ReportPhoto
-from rules.identifiers import check_mobile
+from rules.identifiers import check_mobile, personal_data_in
 
 RATE_WINDOW_SECONDS = 3600
 
@@ -306,6 +306,9 @@ def close(*, acting_user: User, report: PublicReport, outcome: str, text: str) -
     text, error = _text(text, OUTCOME_TEXT_MAX_LENGTH)
     if error or not text:
         errors["outcome_text"] = error or _("请填写答复举报人的办理情况")
+    elif personal_data_in(text):
+        # The reply is public to whoever holds the reference code.
+        errors["outcome_text"] = _("答复对举报人公开，请删去其中的身份证号或手机号")
     if errors:
         raise FieldErrors(errors)
     with transaction.atomic():

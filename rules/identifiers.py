@@ -10,6 +10,7 @@ weight tables in module constants, so they can be changed as configuration.
 User-facing messages are Simplified Chinese; everything else is English.
 """
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -481,3 +482,29 @@ def check_mobile(text: str) -> Check:
             f"{MOBILE_LABEL}应以13至19开头，您输入的号码以{value[:2]}开头",
         )
     return Check(value)
+
+
+# --- personal data in free text --------------------------------------------------
+
+# An ID number or a mobile number standing alone in text (not part of a longer run of
+# digits, such as an engine or factory number). Spaces and dashes inside count too,
+# because staff type "138 0000 0001" as often as "13800000001".
+_ID_IN_TEXT: Final = re.compile(r"(?<![0-9A-Za-z])(\d(?:[ -]?\d){16}[ -]?[0-9Xx])(?![0-9A-Za-z])")
+_MOBILE_IN_TEXT: Final = re.compile(r"(?<![0-9])((?:\+?86[ -]?)?1[3-9](?:[ -]?\d){9})(?![0-9])")
+
+
+def personal_data_in(text: str) -> tuple[str, ...]:
+    """Which kinds of personal data ("id_number", "phone") a free text holds, for texts
+    that are shown to the public. An ID number counts only with a valid check character."""
+    found: list[str] = []
+    rest = text
+    for match in _ID_IN_TEXT.finditer(text):
+        value = re.sub(r"[ -]", "", match.group(1)).upper()
+        if id_check_char(value[:17]) == value[17]:
+            if not found:
+                found.append("id_number")
+            # Its digits are not looked at again as a phone number.
+            rest = rest.replace(match.group(1), " ")
+    if _MOBILE_IN_TEXT.search(rest):
+        found.append("phone")
+    return tuple(found)

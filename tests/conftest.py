@@ -111,3 +111,15 @@ def reference_data(request):
 
         request.getfixturevalue("transactional_db")
         seed_reference_data()
+
+
+def new_org_staff(organisation: User, phone: str = "13700000001", name: str = "单位员工甲") -> User:
+    """A staff login as the organisation makes it: the code goes to the staff member's
+    phone and they read it out."""
+    from accounts import actions
+
+    actions.request_org_staff_code(acting_user=organisation, phone=phone)
+    form = actions.OrgStaffForm(
+        name=name, phone=phone, password=PASSWORD, password_confirm=PASSWORD, code=last_code(phone)
+    )
+    return actions.create_org_staff(acting_user=organisation, form=form)

@@ -277,6 +277,7 @@ MATRIX = [
     ("fleets:import_job", "get", "/fleet/imports/1/", OWNERS),
     ("fleets:import_progress", "get", "/fleet/imports/1/progress/", OWNERS),
     ("api:org_staff", "get", "/api/v1/me/staff", {ORG}),
+    ("api:org_staff_codes", "post", "/api/v1/me/staff/codes", {ORG}),
     ("api:org_staff_disable", "post", "/api/v1/me/staff/1/disable", {ORG}),
     ("api:org_staff_enable", "post", "/api/v1/me/staff/1/enable", {ORG}),
     ("api:fleet", "get", "/api/v1/fleet", OWNERS),

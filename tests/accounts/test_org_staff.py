@@ -1,17 +1,21 @@
 """An organisation's staff logins: created, disabled and re-enabled by the organisation's
 main account; they act for the organisation and nothing else."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from accounts import actions
 from accounts.constants import AccountKind
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken, SmsMessage, User
 from core.errors import ActionError, FieldErrors
 from core.models import AuditEntry
 from registry import actions as registry_actions
 from registry.models import Declaration
-from tests.conftest import PASSWORD, logged_in
+from tests.conftest import PASSWORD, last_code, logged_in, new_org_staff
 from tests.registry.helpers import START_DATA, declare
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +29,7 @@ def _form(phone: str = "13700000001", **changes: str) -> actions.OrgStaffForm:
 
 @pytest.fixture
 def member(organisation) -> User:
-    return actions.create_org_staff(acting_user=organisation, form=_form())
+    return new_org_staff(organisation)
 
 
 @pytest.fixture
@@ -47,6 +51,30 @@ class TestManagingStaff:
         assert member.check_password(PASSWORD) and member.id_number is None
         entry = AuditEntry.objects.get(action="org_staff.created")
         assert (entry.actor, entry.target_id) == (organisation, str(member.pk))
+
+    def test_the_phones_holder_must_agree_with_their_code(self, organisation, other_org, owner):
+        with pytest.raises(ActionError) as caught:
+            actions.create_org_staff(acting_user=organisation, form=_form())
+        assert caught.value.code == "sms_code_required"
+        # A code another organisation asked for is not this organisation's to use.
+        actions.request_org_staff_code(acting_user=other_org, phone="13700000001")
+        code = last_code("13700000001")
+        with pytest.raises(ActionError) as caught:
+            actions.create_org_staff(acting_user=organisation, form=_form(code=code))
+        assert caught.value.code == "sms_code_missing"
+        later = timezone.now() + timedelta(minutes=2)  # past the one-minute resend limit
+        with time_machine.travel(later, tick=False):
+            actions.request_org_staff_code(acting_user=organisation, phone="13700000001")
+            wrong = "000000" if last_code("13700000001") != "000000" else "111111"
+            with pytest.raises(ActionError) as caught:
+                actions.create_org_staff(acting_user=organisation, form=_form(code=wrong))
+        assert caught.value.code == "sms_code_wrong"
+        assert not User.objects.filter(phone="13700000001").exists()
+        assert "另一家单位" in SmsMessage.objects.filter(phone="13700000001").earliest("id").body
+        # No code is sent to a phone that already has an account.
+        with pytest.raises(FieldErrors) as caught:
+            actions.request_org_staff_code(acting_user=organisation, phone=owner.phone)
+        assert "已被其他账户使用" in caught.value.errors["phone"]
 
     def test_form_errors(self, organisation, owner):
         with pytest.raises(FieldErrors) as caught:
@@ -163,16 +191,15 @@ class TestStaffPages:
         client = logged_in(organisation)
         bad = client.post("/account/staff/", {"name": "员工乙", "phone": "123"})
         assert bad.status_code == 400 and 'id="err_phone"' in bad.content.decode()
-        created = client.post(
-            "/account/staff/",
-            {
-                "name": "员工乙",
-                "phone": "13700000009",
-                "password": PASSWORD,
-                "password_confirm": PASSWORD,
-            },
-            follow=True,
-        )
+        fields = {"name": "员工乙", "phone": "13700000009"}
+        sent = client.post("/account/staff/", {**fields, "action": "send_code"})
+        assert sent.status_code == 200 and 'value="13700000009"' in sent.content.decode()
+        fields |= {"password": PASSWORD, "password_confirm": PASSWORD}
+        wrong = client.post("/account/staff/", {**fields, "code": "x"})
+        assert wrong.status_code == 400 and 'id="err_code"' in wrong.content.decode()
+        assert not User.objects.filter(phone="13700000009").exists()
+        fields["code"] = last_code("13700000009")
+        created = client.post("/account/staff/", fields, follow=True)
         page = created.content.decode()
         assert "员工乙" in page and "137****0009" in page and PASSWORD not in page
         member = User.objects.get(phone="13700000009")
@@ -194,16 +221,14 @@ class TestStaffPages:
     def test_api(self, organisation):
         token = actions.issue_api_token(acting_user=organisation)
         client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-        created = client.post(
-            "/api/v1/me/staff",
-            {
-                "name": "员工丙",
-                "phone": "13700000008",
-                "password": PASSWORD,
-                "password_confirm": PASSWORD,
-            },
-            content_type="application/json",
-        )
+        body = {"phone": "13700000008"}
+        sent = client.post("/api/v1/me/staff/codes", body, content_type="application/json")
+        assert sent.status_code == 202, sent.content
+        body |= {"name": "员工丙", "password": PASSWORD, "password_confirm": PASSWORD}
+        missing = client.post("/api/v1/me/staff", body, content_type="application/json")
+        assert missing.status_code == 422  # the code is a required field
+        body["code"] = last_code("13700000008")
+        created = client.post("/api/v1/me/staff", body, content_type="application/json")
         assert created.status_code == 201, created.content
         body = created.json()
         assert body["phone"] == "137****0008" and body["is_active"]

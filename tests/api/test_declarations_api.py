@@ -131,3 +131,19 @@ def test_counter_intake_over_the_api(client, clerk, owner):
     pk = data["id"]
     step = call(client, "put", f"declarations/{pk}/steps/1", {"data": BASIC_DATA}, token=t)
     assert step.status_code == 200
+
+
+@pytest.mark.django_db
+def test_owner_ids_cannot_be_probed(client, owner, other_owner, agent, reviewer):
+    """Starting a declaration for someone else: a missing id, another owner's id and a
+    staff member's id all get the same answer, and nothing is created."""
+    from registry.models import Declaration
+
+    answers = []
+    for owner_id in (999_999, other_owner.pk, reviewer.pk, owner.pk):
+        body = {**START_DATA, "owner_id": owner_id}
+        answers.append(call(client, "post", "declarations", body, token=token(agent)))
+    assert {(r.status_code, r.json()["error"]["code"]) for r in answers} == {
+        (400, "owner_not_found")
+    }
+    assert not Declaration.objects.exists()

@@ -6,8 +6,7 @@ from io import BytesIO
 import pytest
 from openpyxl import Workbook
 
-from accounts import actions as account_actions
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import make_user, new_org_staff
 
 # The headers exactly as the template has them (the required ones marked with *).
 HEADERS = {
@@ -89,12 +88,7 @@ def bad_excel_rows() -> list[int]:
 
 @pytest.fixture
 def org_staff_member(organisation):
-    return account_actions.create_org_staff(
-        acting_user=organisation,
-        form=account_actions.OrgStaffForm(
-            name="单位员工甲", phone="13700000001", password=PASSWORD, password_confirm=PASSWORD
-        ),
-    )
+    return new_org_staff(organisation)
 
 
 @pytest.fixture

@@ -264,6 +264,13 @@ class TestClose:
         }
         assert reload(report).status == ReportStatus.RECEIVED
 
+    def test_the_public_reply_holds_no_id_number_or_phone(self, report, reviewer):
+        for text in ("机主张三（11010519491231002X）已整改", "请联系机主13800000001"):
+            with pytest.raises(FieldErrors) as caught:
+                actions.close(acting_user=reviewer, report=report, outcome="confirmed", text=text)
+            assert "身份证号或手机号" in caught.value.errors["outcome_text"]
+        assert reload(report).status == ReportStatus.RECEIVED
+
     def test_closing_twice_is_refused(self, report, reviewer):
         actions.close(acting_user=reviewer, report=report, outcome="confirmed", text="已处理")
         with pytest.raises(ActionError) as caught:

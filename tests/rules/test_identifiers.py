@@ -32,6 +32,7 @@ from rules.identifiers import (
     mask_id_number,
     mask_phone,
     normalise,
+    personal_data_in,
     vin_check_char,
 )
 
@@ -671,3 +672,28 @@ def test_every_allowed_second_digit(second: str) -> None:
 )
 def test_invalid_mobile_numbers(raw: str, error: str) -> None:
     assert check_mobile(raw).error == error
+
+
+PERSONAL_DATA_CASES = [
+    ("已责令整改，机械已停止使用。", ()),
+    ("车主张三，身份证11010519491231002X。", ("id_number",)),
+    ("身份证 110105 19491231 002x", ("id_number",)),
+    ("110105194912310021 checks wrong", ()),  # not a valid check character
+    ("联系电话13800000001", ("phone",)),
+    ("电话 138-0000-0001", ("phone",)),
+    ("+86 13800000001", ("phone",)),
+    ("发动机号 CN138000000012345 与铭牌不符", ()),  # part of a longer code
+    ("出厂编号 1380000000123", ()),  # 13 digits, not a phone
+    ("座机021-12345678", ()),
+    ("身份证11010519491231002X，电话13800000001", ("id_number", "phone")),
+]
+
+
+@pytest.mark.parametrize(("text", "kinds"), PERSONAL_DATA_CASES)
+def test_personal_data_in(text, kinds):
+    assert personal_data_in(text) == kinds
+
+
+@given(st.text(alphabet="机械已整改，。ABCxyz -"))
+def test_text_without_digits_holds_no_personal_data(text):
+    assert personal_data_in(text) == ()

@@ -1,17 +1,29 @@
 """Demo accounts, one per role (README lists them). Idempotent: an account whose phone
 already exists is left as it is, so a second `make run` keeps everything."""
 
+import re
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts import actions
 from accounts.constants import AccountKind, Department, Role
-from accounts.models import AgentConsent, User
+from accounts.models import AgentConsent, SmsMessage, User
 from core import audit
 from core.models import DistrictOffice
 
 DEMO_PASSWORD = "Demo2026!"
 DEMO_ORG_STAFF_PHONE = "13800000004"
+
+
+def _outbox_code(phone: str) -> str:
+    """The code in the newest demo-outbox message to `phone`, as its holder would read it."""
+    message = SmsMessage.objects.filter(phone=phone).latest("created_at", "id")
+    match = re.search(r"验证码(\d{6})", message.body)
+    if match is None:
+        raise RuntimeError("no code in the demo outbox")
+    return match.group(1)
+
 
 OWNERS = [
     {
@@ -77,13 +89,17 @@ class Command(BaseCommand):
             audit.record("agent.demo_consent", actor=None, target=consent)
         # The organisation's staff member, with a login of their own.
         if not User.objects.filter(phone=DEMO_ORG_STAFF_PHONE).exists():
+            organisation = User.objects.get(phone="13800000002")
+            # As if 王小二 had read out the code sent to their phone (the demo outbox).
+            actions.request_org_staff_code(acting_user=organisation, phone=DEMO_ORG_STAFF_PHONE)
             actions.create_org_staff(
-                acting_user=User.objects.get(phone="13800000002"),
+                acting_user=organisation,
                 form=actions.OrgStaffForm(
                     name="王小二",
                     phone=DEMO_ORG_STAFF_PHONE,
                     password=DEMO_PASSWORD,
                     password_confirm=DEMO_PASSWORD,
+                    code=_outbox_code(DEMO_ORG_STAFF_PHONE),
                 ),
             )
             created += 1
