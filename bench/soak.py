@@ -38,6 +38,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,6 +71,10 @@ PORT = int(os.environ.get("SOAK_PORT", "18765"))
 PG_PORT = int(os.environ.get("SOAK_PG_PORT", "55432"))
 REPORT = Path(os.environ.get("SOAK_REPORT", str(ROOT / "docs" / "reliability.md")))
 # A pause between one client's requests: a modest load, not a benchmark.
+# fast: a clean shutdown that cuts every connection; immediate: a crash (WAL recovery).
+STOP_MODE = os.environ.get("SOAK_PG_STOP_MODE", "fast")
+if STOP_MODE not in {"fast", "immediate"}:
+    raise SystemExit("SOAK_PG_STOP_MODE must be fast or immediate")
 THINK_SECONDS = float(os.environ.get("SOAK_THINK", "0.05"))
 # How long one operation keeps retrying (dropped connections, 503) before giving up.
 RETRY_FOR_SECONDS = 60.0
@@ -224,7 +229,7 @@ class Postgres:
         as_postgres(PG_BIN / "createdb", "-h", "127.0.0.1", "-p", str(PG_PORT), "nrmm_soak")
 
     def restart(self) -> None:
-        self.pg_ctl("restart", "-m", "fast")
+        self.pg_ctl("restart", "-m", STOP_MODE)
 
     def stop(self) -> None:
         try:
@@ -654,7 +659,8 @@ def run() -> int:
         restarted = rec.now()
         windows.append(Window("PostgreSQL restart", restart_at, restarted + 10))
         faults.append(
-            f"t={restart_at:.1f} s: pg_ctl restart -m fast (down {restarted - restart_at:.1f} s)"
+            f"t={restart_at:.1f} s: pg_ctl restart -m {STOP_MODE} "
+            f"(down {restarted - restart_at:.1f} s)"
         )
         print("soak:", faults[-1], flush=True)
         respawned = worker_pids(gunicorn.pid)
@@ -764,6 +770,7 @@ def render(
     load_seconds: float,
 ) -> str:
     table = summarise(rec.attempts)
+    statuses = Counter(d["status"] for d in db["declarations"].values())
     total = len(rec.attempts)
     ok = sum(1 for a in rec.attempts if a.outcome.startswith("2"))
     lines = [
@@ -779,6 +786,9 @@ def render(
         f"{total / max(load_seconds, 1):.1f} tries/s. Work acknowledged: "
         f"{len(rec.acked_submissions)} submissions, {len(rec.acked_approvals)} approvals.",
         "- Faults injected: " + "; ".join(faults) + ".",
+        "- Declarations in the database by status: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items()))
+        + " (drafts: in progress at the stop, or started by a try whose answer was lost).",
         "",
         "| Request | Tries | 2xx | p50 ms | p99 ms | max ms |",
         "|---|---:|---:|---:|---:|---:|",
