@@ -75,6 +75,8 @@ REPORT = Path(os.environ.get("SOAK_REPORT", str(ROOT / "docs" / "reliability.md"
 STOP_MODE = os.environ.get("SOAK_PG_STOP_MODE", "fast")
 if STOP_MODE not in {"fast", "immediate"}:
     raise SystemExit("SOAK_PG_STOP_MODE must be fast or immediate")
+# The share of submit/approve answers the client "loses" on purpose and sends again.
+LOSE_ANSWER = float(os.environ.get("SOAK_LOSE_ANSWER", "0.1"))
 THINK_SECONDS = float(os.environ.get("SOAK_THINK", "0.05"))
 # How long one operation keeps retrying (dropped connections, 503) before giving up.
 RETRY_FOR_SECONDS = 60.0
@@ -295,6 +297,10 @@ class Recorder:
         self.acked_approvals: dict[int, str] = {}
         self.numbers: list[tuple[str, str]] = []  # (number, short number) approved
         self.gave_up: list[str] = []
+        # Answers replayed from the Idempotency-Key store, by the path's last part.
+        self.replayed: Counter[str] = Counter()
+        self.resent = 0  # 2xx answers "lost" on purpose and sent again
+        self.resend_mismatches: list[str] = []
 
     def now(self) -> float:
         return time.monotonic() - self.t0
@@ -359,6 +365,9 @@ class Client:
             conn.request(method, path, body=body, headers=headers)
             response = conn.getresponse()
             raw = response.read()
+            if response.getheader("Idempotent-Replayed") == "true":
+                with self.rec.lock:
+                    self.rec.replayed[path.rsplit("/", 1)[-1]] += 1
             retry_after = response.getheader("Retry-After")
             wait = float(retry_after) if retry_after and retry_after.isdigit() else None
             payload: Any = raw
@@ -394,6 +403,21 @@ def multipart(fields: dict[str, str], file_field: str, data: bytes) -> tuple[byt
     )
     out.write(data + b"\r\n" + f"--{boundary}--\r\n".encode())
     return out.getvalue(), f"multipart/form-data; boundary={boundary}"
+
+
+def send_keyed(c: Client, kind: str, path: str, key: str) -> tuple[int, Any]:
+    """POST with an Idempotency-Key (one per operation; its retries send the same). Now and
+    then the client "loses" a 2xx answer, as a phone dropping off the network would, and
+    sends the request again: the answer must come back the same, the work done once."""
+    status, answer = c.call(kind, "POST", path, body=b"{}", key=key)
+    if 200 <= status < 300 and random.random() < LOSE_ANSWER:
+        again = c.call(kind, "POST", path, body=b"{}", key=key)
+        with c.rec.lock:
+            c.rec.resent += 1
+            if again != (status, answer):
+                c.rec.resend_mismatches.append(f"{path}: {status} then {again[0]}")
+        status, answer = again
+    return status, answer
 
 
 def owner_loop(
@@ -461,12 +485,8 @@ def owner_loop(
                     body=json.dumps({"data": data}).encode(),
                 )
                 time.sleep(THINK_SECONDS)
-            status, _answer = c.call(
-                "declare.submit",
-                "POST",
-                f"/api/v1/declarations/{pk}/submit",
-                body=b"{}",
-                key=f"submit-{pk}-{uuid.uuid4().hex[:8]}",
+            status, _answer = send_keyed(
+                c, "declare.submit", f"/api/v1/declarations/{pk}/submit", f"submit-{pk}"
             )
             if 200 <= status < 300:
                 with rec.lock:
@@ -491,12 +511,11 @@ def reviewer_loop(rec: Recorder, stop: threading.Event, token: str) -> None:
                     break
                 pk = item["id"]
                 # One key per approval; its retries send the same key.
-                status, answer = c.call(
+                status, answer = send_keyed(
+                    c,
                     "review.approve",
-                    "POST",
                     f"/api/v1/review/declarations/{pk}/approve",
-                    body=b"{}",
-                    key=f"approve-{pk}",
+                    f"approve-{pk}",
                 )
                 if 200 <= status < 300:
                     with rec.lock:
@@ -654,6 +673,17 @@ def run() -> int:
         )
         print("soak:", faults[-1], flush=True)
         time.sleep(max(0.0, SECONDS * 2 / 3 - rec.now()))
+        with rec.lock:
+            dropped = sum(
+                1
+                for a in rec.attempts
+                if not a.outcome.isdigit()
+                and a.started <= kill_at + 2
+                and a.started + a.seconds >= kill_at
+            )
+        # A worker killed after writing a short answer still delivers it: the kernel sends
+        # what is in the socket buffer before closing. Say what the clients saw.
+        faults[-1] += f"; {dropped} request(s) saw the connection drop"
         restart_at = rec.now()
         pg.restart()
         restarted = rec.now()
@@ -693,7 +723,7 @@ def run() -> int:
         if not verdict.ok:
             print(f"soak: FAILED; logs kept in {tmp}", file=sys.stderr)
             return 1
-        print(f"soak: OK; report written to {REPORT.relative_to(ROOT)}")
+        print(f"soak: OK; report written to {REPORT}")
         return 0
     finally:
         if gunicorn is not None and gunicorn.poll() is None:
@@ -746,6 +776,11 @@ def judge(
         "no 5xx except 503 `db_unavailable`, and no 503 or dropped connection outside the "
         "fault windows (worker kill +2 s; PostgreSQL restart until 10 s after it is back)"
     )
+    v.problems += [f"resent with the same key, another answer: {m}" for m in rec.resend_mismatches]
+    v.checked.append(
+        f"{rec.resent} submit/approve answers dropped by the client on purpose and sent again "
+        "with the same key: the same answer came back (replayed), the work done once"
+    )
     if rec.gave_up:
         v.problems += [f"client gave up after {RETRY_FOR_SECONDS:.0f} s: {g}" for g in rec.gave_up]
     v.checked.append(f"no client gave up retrying ({RETRY_FOR_SECONDS:.0f} s per operation)")
@@ -784,7 +819,10 @@ def render(
         f"15 (own cluster); {os.cpu_count()} CPU cores shared with other work.",
         f"- Requests: {total} tries, {ok} answered 2xx, "
         f"{total / max(load_seconds, 1):.1f} tries/s. Work acknowledged: "
-        f"{len(rec.acked_submissions)} submissions, {len(rec.acked_approvals)} approvals.",
+        f"{len(rec.acked_submissions)} submissions, {len(rec.acked_approvals)} approvals; "
+        f"answers replayed for a retry with the same Idempotency-Key: "
+        + (", ".join(f"{k} {v}" for k, v in sorted(rec.replayed.items())) or "none")
+        + ".",
         "- Faults injected: " + "; ".join(faults) + ".",
         "- Declarations in the database by status: "
         + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items()))
