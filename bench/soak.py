@@ -836,6 +836,23 @@ def render(
             f"| {kind} | {row['tries']:.0f} | {row['ok']:.0f} | {row['p50']:.0f} | "
             f"{row['p99']:.0f} | {row['max']:.0f} |"
         )
+    slowest = sorted(
+        (a for a in rec.attempts if a.outcome.startswith("2")), key=lambda a: -a.seconds
+    )[:5]
+
+    def where(a: Attempt) -> str:
+        hit = [w.name for w in windows if a.started <= w.end and a.started + a.seconds >= w.start]
+        return f" ({', '.join(hit)})" if hit else ""
+
+    lines += [
+        "",
+        "Slowest tries answered 2xx: "
+        + "; ".join(
+            f"{a.kind} {a.seconds * 1000:.0f} ms from t={a.started:.1f} s{where(a)}"
+            for a in slowest
+        )
+        + ".",
+    ]
     errors = errors_by_kind(rec.attempts)
     lines += ["", "Answers other than 2xx, by kind (each retried try counts):", ""]
     if errors:
