@@ -638,6 +638,17 @@ def run() -> int:
             flush=True,
         )
 
+        # Each worker loads Django's URLs, templates and translations on its first request:
+        # warm them up outside the figures (several at once, so each worker gets one).
+        warm = [
+            threading.Thread(target=probe._once, args=("GET", path, None, {}))
+            for path in ("/api/v1/reference", "/", "/check/") * WORKERS
+        ]
+        for t in warm:
+            t.start()
+        for t in warm:
+            t.join()
+
         rec, stop = Recorder(), threading.Event()
         threads = [
             threading.Thread(
@@ -816,7 +827,8 @@ def render(
         "",
         f"- Load: {load_seconds:.0f} s; {OWNERS} owners declaring, 2 reviewers (浦东, 闵行) "
         f"approving, {PUBLIC} public checkers; gunicorn {WORKERS} sync workers on PostgreSQL "
-        f"15 (own cluster); {os.cpu_count()} CPU cores shared with other work.",
+        f"15 (own cluster); {os.cpu_count()} CPU cores shared with other work (load average "
+        f"{os.getloadavg()[0]:.1f} at the end of the run, all processes on the machine).",
         f"- Requests: {total} tries, {ok} answered 2xx, "
         f"{total / max(load_seconds, 1):.1f} tries/s. Work acknowledged: "
         f"{len(rec.acked_submissions)} submissions, {len(rec.acked_approvals)} approvals; "
