@@ -7,7 +7,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest install migrate demo serve gunicorn clean
+.PHONY: run test lint typecheck pytest install migrate demo serve gunicorn soak clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ gunicorn: demo
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	DEBUG=$${DEBUG:-0} SECRET_KEY=$${SECRET_KEY:-local-gunicorn-secret} \
 	$(BIN)/gunicorn nrmm.wsgi --bind $(HOST):$(PORT) --workers $${WORKERS:-4} --access-logfile -
+
+# Load and faults (issue #8; not part of `make test`): gunicorn on a throwaway PostgreSQL
+# cluster of its own (initdb, port 55432), a worker killed and PostgreSQL restarted under
+# load, then every acknowledged submission and approval checked in the database. Writes
+# docs/reliability.md. SOAK_SECONDS (120), SOAK_OWNERS (4), SOAK_PUBLIC (2).
+soak: install
+	$(PY) bench/soak.py
 
 lint: install
 	$(BIN)/ruff check --no-cache .

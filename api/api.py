@@ -2,9 +2,10 @@
 enforced by accounts.middleware before these functions run; the endpoints only call
 actions and shape answers. Errors are {"error": {"code", "message", "field"?}}."""
 
+import logging
 from typing import Any
 
-from django.db import DataError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -19,7 +20,10 @@ from api import reference as reference_api
 from api import registrations as registrations_api
 from api import reports as reports_api
 from core.errors import ActionError
+from core.unavailable import db_unavailable_response
 from fleets import api as fleets_api
+
+logger = logging.getLogger(__name__)
 
 
 class BearerToken(HttpBearer):
@@ -57,6 +61,15 @@ def out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
     "value too long") that a schema let through: bad input, never a server error."""
     body = {"error": {"code": "out_of_range", "message": _("提交的数值超出允许范围")}}
     return api.create_response(request, body, status=400)
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """The database went away mid-request (a restart, a cut connection): 503 and
+    Retry-After, so the client retries (with its Idempotency-Key where it has one)."""
+    logger.warning("database unavailable on %s: %s", request.path, exc)
+    return db_unavailable_response(request)
 
 
 @api.exception_handler(Http404)

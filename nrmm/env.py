@@ -76,6 +76,9 @@ def database_from_url(url: str, *, base_dir: Path) -> dict[str, object]:
             "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
+            # Connections are kept for a minute and checked before reuse, so after a
+            # PostgreSQL restart each process reconnects instead of failing on a dead one
+            # (make soak restarts it under load: docs/reliability.md).
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
             "OPTIONS": options,

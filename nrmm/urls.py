@@ -3,6 +3,9 @@ from django.urls import include, path
 
 from api.api import api
 
+# A lost database answers 503 with Retry-After instead of 500 (core/unavailable.py).
+handler500 = "core.unavailable.server_error"
+
 admin.site.site_header = "非道路移动机械环保登记 管理后台"
 admin.site.site_title = "NRMM 管理后台"
 
