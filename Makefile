@@ -7,7 +7,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest install migrate demo serve gunicorn clean
+.PHONY: run test lint typecheck pytest install migrate demo serve gunicorn bench clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ gunicorn: demo
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	DEBUG=$${DEBUG:-0} SECRET_KEY=$${SECRET_KEY:-local-gunicorn-secret} \
 	$(BIN)/gunicorn nrmm.wsgi --bind $(HOST):$(PORT) --workers $${WORKERS:-4} --access-logfile -
+
+# Load figures beside their floors on a scratch PostgreSQL database (see bench/README.md):
+# BENCH_MACHINES (default 1000000), BENCH_SIZES, BENCH_DATABASE_URL (dropped and created).
+bench: install
+	$(PY) bench/run.py
 
 lint: install
 	$(BIN)/ruff check --no-cache .
