@@ -7,7 +7,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest install migrate demo serve gunicorn soak clean
+.PHONY: run test lint typecheck pytest install migrate demo serve gunicorn soak bench clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ gunicorn: demo
 # docs/reliability.md. SOAK_SECONDS (120), SOAK_OWNERS (4), SOAK_PUBLIC (2).
 soak: install
 	$(PY) bench/soak.py
+
+# Load figures beside their floors on a scratch PostgreSQL database (see bench/README.md):
+# BENCH_MACHINES (default 1000000), BENCH_SIZES, BENCH_DATABASE_URL (dropped and created).
+bench: install
+	$(PY) bench/run.py
 
 lint: install
 	$(BIN)/ruff check --no-cache .

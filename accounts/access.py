@@ -270,6 +270,8 @@ ACCESS: Final[dict[str, Rule]] = {
     "stats:download": DISTRICT_AND_CITY,
     "stats:export": DISTRICT_AND_CITY,
     "stats:form1": DISTRICT_AND_CITY,
+    # make bench's floor (answers 404 unless NRMM_BENCH_FLOOR is set): nothing to protect.
+    "bench:floor": PUBLIC,
 }
 
 # Routes whose own code decides (the Django admin lets in city administrators only).

@@ -1,27 +1,22 @@
-"""Times generate_data, the statistics page and a full registrations export on the
-configured database, which it fills (use a scratch database):
-    DATABASE_URL=postgres://.../scratch .venv/bin/python bench/stats_dashboard.py 100000
-Prints rows/s for the generator, and ms and queries for each page at that size."""
+"""The city's statistics dashboard (/staff/stats/, every district) as the city administrator
+over HTTP, against one hand-written GROUP BY over the registrations by district, type and
+stage. Also prints, standalone, the queries and time of the page and the exports in-process:
 
-import os
-import sys
+    DATABASE_URL=postgres://.../scratch .venv/bin/python bench/stats_dashboard.py
+"""
+
+from __future__ import annotations
+
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nrmm.settings")
+from common import get, load, main, median, ms, queries_for, row, server, session_cookie
 
-import django
-
-django.setup()
-
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-
-from accounts.models import User  # noqa: E402
-from stats.generate import generate  # noqa: E402
-
+REPEAT = 5
+GROUP_BY = """
+SELECT r.district, d.machine_type, r.stage, r.status, count(*)
+FROM registry_registration r JOIN registry_declaration d ON d.id = r.declaration_id
+GROUP BY 1, 2, 3, 4
+"""
 PAGES = (
     "/staff/stats/",
     "/staff/stats/?district=L",
@@ -30,26 +25,82 @@ PAGES = (
 )
 
 
-def main(machines: int) -> None:
-    made = generate(machines)
-    print(
-        f"generate_data --machines {machines}: {made.rows:,} rows in {made.seconds:.1f} s, "
-        f"{made.rows_per_second:,.0f} rows/s ({connection.vendor})"
-    )
+def _admin():
+    from django.contrib.auth.hashers import make_password
+
+    from accounts.constants import Role
+    from accounts.models import User
+
     admin, _created = User.objects.get_or_create(
-        phone="13999999999", defaults={"name": "基准市管", "role": "city_admin"}
+        phone="13999999999",
+        defaults={"name": "基准市管", "role": Role.CITY_ADMIN, "password": make_password(None)},
     )
+    return admin
+
+
+def _group_by() -> list[float]:
+    from django.db import connection
+
+    times = []
+    with connection.cursor() as cursor:
+        for _ in range(REPEAT + 1):
+            began = time.perf_counter()
+            cursor.execute(GROUP_BY)
+            cursor.fetchall()
+            times.append(time.perf_counter() - began)
+    return times[1:]
+
+
+def measure(machines: int) -> list[dict[str, str]]:
+    from registry.models import Registration
+
+    admin = _admin()
+    queries, _status = queries_for("/staff/stats/", admin)
+    cookie = session_cookie(admin)
+    floor = median(_group_by())
+    with server() as url:
+        page = load(
+            url,
+            get("/staff/stats/", {"Cookie": cookie}),
+            threads=1,
+            per_thread=REPEAT + 1,
+            max_seconds=600,
+        )
+    took = median(page.latencies[1:] or page.latencies)
+    count = Registration.objects.count()
+    failures = []
+    if not page.ok(200):
+        failures.append(f"answers {dict(page.statuses)}")
+    if took > 2 * floor:
+        failures.append(f"{took / floor:.1f} × the floor")
+    return [
+        row(
+            f"city dashboard /staff/stats/ over {count:,} registrations",
+            f"{ms(took)} (median of {len(page.latencies) - 1}); {queries} queries",
+            f"{ms(floor)} (GROUP BY district, type, stage, status)",
+            "≤ 2 × the floor",
+            failures,
+        )
+    ]
+
+
+def _pages() -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
     client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(admin)
+    client.force_login(_admin())
     client.get("/staff/")
     for path in PAGES:
         started = time.perf_counter()
-        with CaptureQueriesContext(connection) as queries:
+        with CaptureQueriesContext(connection) as captured:
             response = client.get(path)
             size = sum(len(c) for c in response.streaming_content) if response.streaming else 0
         took = (time.perf_counter() - started) * 1000
-        print(f"{path}: {response.status_code}, {len(queries)} queries, {took:.0f} ms, {size:,} B")
+        print(f"{path}: {response.status_code}, {len(captured)} queries, {took:.0f} ms, {size:,} B")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
+    main(measure)
+    _pages()

@@ -201,6 +201,9 @@ except ValueError as exc:
     raise ImproperlyConfigured(str(exc)) from None
 # Public look-ups of a typed number (the verification page and API), per address.
 NRMM_PUBLIC_LOOKUPS_PER_MINUTE = env_int("NRMM_PUBLIC_LOOKUPS_PER_MINUTE", 30, minimum=1)
+# make bench's floor: /bench/floor/ answers a constant (a bare Django view through the whole
+# middleware stack, served by the same gunicorn); off, it answers 404 like any unknown page.
+NRMM_BENCH_FLOOR = env_bool("NRMM_BENCH_FLOOR", False)
 # Public reports (Art. 17) filed per address and hour: the abuse guard instead of a CAPTCHA.
 NRMM_PUBLIC_REPORTS_PER_HOUR = env_int("NRMM_PUBLIC_REPORTS_PER_HOUR", 5, minimum=1)
 

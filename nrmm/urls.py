@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from api.api import api
+from core.views import bench_floor
 
 # A lost database answers 503 with Retry-After instead of 500 (core/unavailable.py).
 handler500 = "core.unavailable.server_error"
@@ -20,4 +21,5 @@ urlpatterns = [
     path("", include("fleets.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("bench/", include(([path("floor/", bench_floor, name="floor")], "bench"))),
 ]

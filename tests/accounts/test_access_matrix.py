@@ -290,6 +290,8 @@ MATRIX = [
     ("stats:download", "get", "/staff/stats/tables/districts.xlsx", DISTRICT_AND_CITY),
     ("stats:export", "get", "/staff/stats/exports/registrations.xlsx", DISTRICT_AND_CITY),
     ("stats:form1", "get", "/staff/stats/form1/xlsx?owners=1", DISTRICT_AND_CITY),
+    # make bench's floor: 404 for everyone while NRMM_BENCH_FLOOR is off (as in tests)
+    ("bench:floor", "get", "/bench/floor/", EVERYONE),
 ]
 
 PEOPLE = {
