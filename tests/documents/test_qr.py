@@ -24,7 +24,7 @@ def test_matches_segno_on_many_payloads_every_mask_and_many_versions():
         versions.add(code.version)
         assert qr_matrix(payload) == segno_matrix(payload, "m"), payload
     assert masks == set(range(8))
-    assert len(versions) >= 20
+    assert len(versions) >= 15
 
 
 @pytest.mark.parametrize("error", ["l", "m", "q", "h"])
