@@ -23,6 +23,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -68,11 +69,13 @@ class _Precompressed:
 
 
 class _SubsetCache:
-    """Wraps one font's ``makeSubset`` / ``addSubsetObjects`` (reportlab's TTFontFace):
-    each distinct subset is cut and compressed once per process, least recently used
+    """Wraps one font's ``makeSubset`` / ``addSubsetObjects`` (reportlab's TTFontFace) and
+    ``addObjects`` (TTFont): each distinct subset is cut and compressed once per process,
+    its widths formatted and its ToUnicode map compressed once, least recently used
     subsets dropped past SUBSET_CACHE_SIZE."""
 
-    def __init__(self, face: Any) -> None:
+    def __init__(self, font: Any) -> None:
+        face = font.face
         self.face = face
         self.make_subset = face.makeSubset
         self.add_subset_objects = face.addSubsetObjects
@@ -81,6 +84,9 @@ class _SubsetCache:
         self.lock = threading.Lock()
         face.makeSubset = self.make
         face.addSubsetObjects = self.add_objects
+        self.add_font_objects = font.addObjects
+        self.formatted: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        font.addObjects = self.add_font
 
     def _file(self, subset: list[int]) -> tuple[bytes, bytes]:
         key = tuple(subset)
@@ -106,6 +112,36 @@ class _SubsetCache:
             stream.filters = [_Precompressed(self._file(subset)[1])]
         return reference
 
+    def _once(self, key: tuple[Any, ...], make: Any) -> bytes:
+        with self.lock:
+            cached = self.formatted.get(key)
+            if cached is None:
+                cached = make()
+                self.formatted[key] = cached
+                if len(self.formatted) > 4 * SUBSET_CACHE_SIZE:
+                    self.formatted.popitem(last=False)
+            else:
+                self.formatted.move_to_end(key)
+            return cached
+
+    def add_font(self, doc: Any) -> None:
+        """TTFont.addObjects, then each subset's widths array and ToUnicode stream swapped
+        for the bytes they format and compress to (the same bytes, made once)."""
+        fonts = doc.idToObject["BasicFonts"].dict
+        before = set(fonts)
+        self.add_font_objects(doc)
+        for name in set(fonts) - before:
+            pdf_font = fonts[name]
+            widths = pdf_font.Widths
+            if isinstance(widths, pdfdoc.PDFArray):
+                numbers = tuple(widths.sequence)
+                pdf_font.Widths = self._once(("widths", numbers), partial(widths.format, doc))
+            cmap = doc.idToObject.get(f"toUnicodeCMap:{pdf_font.BaseFont}")
+            if cmap is not None and cmap.filters == [pdfdoc.PDFZCompress]:
+                content = cmap.content
+                data = self._once(("cmap", content), partial(zlib.compress, content.encode()))
+                cmap.filters = [_Precompressed(data)]
+
 
 def register_fonts() -> None:
     """Register both vendored fonts with reportlab (idempotent, thread-safe)."""
@@ -116,7 +152,7 @@ def register_fonts() -> None:
         if not _registered:
             for name, path in FONT_FILES.items():
                 font = TTFont(name, str(path))
-                _SubsetCache(font.face)
+                _SubsetCache(font)
                 pdfmetrics.registerFont(font)
             _registered = True
 
