@@ -4,9 +4,9 @@ boost_error=False)`` makes, in a fraction of its time.
 segno spends most of a card's QR code in pure-Python loops over single modules: choosing
 the data mask (ISO/IEC 18004 7.8.3: all eight masks applied and scored), the Reed-Solomon
 blocks and the placement of codeword bits. Here every row of the symbol is one integer, so
-masking is one XOR per row, the 2 × 2 block rule is bit arithmetic, runs and finder-like
-patterns are found by the regex and string search engines, and Reed-Solomon is a table-
-driven shift register on integers. segno still supplies the tables (capacities, block
+masking is one XOR per row, runs of one colour and 2 × 2 blocks are bit arithmetic,
+finder-like patterns are found by str.find, and Reed-Solomon is a table-driven shift
+register on integers. segno still supplies the tables (capacities, block
 structure, Galois field, generator polynomials) and draws the function patterns, format
 and version information, so the two cannot drift apart on the standard; where segno's
 own choices differ from a literal reading of the standard (a whole zero byte of padding
