@@ -273,7 +273,7 @@ def insert_drafts(drafts: list[Declaration]) -> None:
         Declaration.objects.bulk_create(drafts, batch_size=500)
         return
     meta = Declaration._meta
-    fields = list(meta.concrete_fields)
+    fields = [f for f in meta.concrete_fields if not f.generated]  # as bulk_create writes
     db = connections[Declaration.objects.db]  # the connection itself, not the proxy
     quote = db.ops.quote_name
     with db.cursor() as cursor:
