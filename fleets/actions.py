@@ -9,7 +9,7 @@ from io import BytesIO
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connections, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -229,7 +229,7 @@ def _flush(job: ImportJob, chunk: _Chunk) -> None:
         known = lookup_many(n for _row, d in drafts for n in registry_actions.prefill_numbers(d))
         for _row, draft in drafts:
             registry_actions.prefill_from_catalogue(draft, known)
-        Declaration.objects.bulk_create([d for _row, d in drafts], batch_size=500)
+        insert_drafts([d for _row, d in drafts])
         ImportedMachine.objects.bulk_create(
             [ImportedMachine(job=job, declaration=d, row=row) for row, d in drafts],
             batch_size=500,
@@ -257,6 +257,49 @@ def _flush(job: ImportJob, chunk: _Chunk) -> None:
             error_rows=F("error_rows") + chunk.error_rows,
             error_count=F("error_count") + errors,
         )
+
+
+def insert_drafts(drafts: list[Declaration]) -> None:
+    """Declaration.objects.bulk_create(drafts), each draft given its primary key; on
+    PostgreSQL by COPY with keys drawn from the table's sequence beforehand.
+
+    bulk_create spent more time building its 500-row INSERT statements (every value of some
+    60 fields prepared by Django, then the whole statement parsed again by the driver) than
+    the database spent storing them; COPY streams the same prepared values.
+    """
+    if not drafts:
+        return
+    if connections[Declaration.objects.db].vendor != "postgresql":
+        Declaration.objects.bulk_create(drafts, batch_size=500)
+        return
+    meta = Declaration._meta
+    fields = [f for f in meta.concrete_fields if not f.generated]  # as bulk_create writes
+    db = connections[Declaration.objects.db]  # the connection itself, not the proxy
+    quote = db.ops.quote_name
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(drafts)],
+        )
+        keys = [row[0] for row in cursor.fetchall()]
+        columns = ", ".join(quote(f.column) for f in fields)
+        # Text fields store a str as it is (what get_db_prep_save returns for it).
+        text = (models.CharField, models.TextField)
+        prepared = [(f, type(f) in text) for f in fields]
+        with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for draft, key in zip(drafts, sorted(keys), strict=True):
+                draft.pk = key
+                values = draft.__dict__
+                copy.write_row(
+                    [
+                        value
+                        if plain and type(value := values[f.attname]) is str
+                        else f.get_db_prep_save(f.pre_save(draft, True), db)
+                        for f, plain in prepared
+                    ]
+                )
+                draft._state.adding = False
+                draft._state.db = db.alias
 
 
 # --- submitting many drafts -----------------------------------------------------------------
