@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 
 from accounts import throttle
-from accounts.models import User
+from accounts.models import User, id_number_hash
 from rules.identifiers import check_mobile
 
 
@@ -32,7 +32,9 @@ class IdentifierBackend(ModelBackend):
             return None
         value = normalise_identifier(username)
         candidates = list(
-            User.objects.filter(Q(phone=value) | Q(id_number=value) | Q(credit_code=value))
+            User.objects.filter(
+                Q(phone=value) | Q(id_number_hash=id_number_hash(value)) | Q(credit_code=value)
+            )
         )
         # Failures count against the account, whichever of its identifiers was typed.
         account = f"user:{candidates[0].pk}" if candidates else f"unknown:{value}"

@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from accounts.constants import AccountKind, Role
-from accounts.models import AgentConsent, User
+from accounts.models import AgentConsent, User, id_number_hash
 
 SEARCH_LIMIT = 50
 
@@ -74,11 +74,17 @@ def consents_as_owner(user: User) -> QuerySet[AgentConsent]:
 
 
 def search_owners(query: str) -> QuerySet[User]:
-    """Staff search: exact phone, ID number or credit code, or part of a name."""
+    """Staff search: exact phone, ID number (through its keyed hash) or credit code, or part
+    of a name."""
     query = "".join(query.split()).upper()
     if not query:
         return User.objects.none()
-    match = Q(phone=query) | Q(id_number=query) | Q(credit_code=query) | Q(name__icontains=query)
+    match = (
+        Q(phone=query)
+        | Q(id_number_hash=id_number_hash(query))
+        | Q(credit_code=query)
+        | Q(name__icontains=query)
+    )
     # An organisation's staff logins own nothing: the organisation is the owner to find.
     owners = User.objects.filter(role=Role.OWNER).exclude(kind=AccountKind.ORG_STAFF)
     return owners.filter(match).order_by("name", "pk")[:SEARCH_LIMIT]

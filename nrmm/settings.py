@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from core.fieldcrypt import key_ring as field_key_ring
 from nrmm.env import (
     database_from_url,
     env_bool,
@@ -196,6 +197,20 @@ try:
         env_str("NRMM_CARD_SIGNING_KEYS", ""),
         env_str("NRMM_CARD_VERIFY_KEYS", ""),
         secret=SECRET_KEY,
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+# Personal data at rest (core/fieldcrypt.py): ID numbers are stored AES-256-GCM encrypted
+# and found through an HMAC-SHA256 keyed hash. NRMM_FIELD_KEYS: comma-separated base64
+# 32-byte keys, the first encrypting, all decrypting (rotation: put the new key first, run
+# `manage.py field_keys --rotate`, then drop the old one); NRMM_FIELD_HASH_KEY: one more key,
+# for the hashes. Development derives both from SECRET_KEY; with DEBUG off they must be set.
+try:
+    NRMM_FIELD_CRYPTO = field_key_ring(
+        env_str("NRMM_FIELD_KEYS", ""),
+        env_str("NRMM_FIELD_HASH_KEY", ""),
+        secret=SECRET_KEY,
+        allow_derived=DEBUG,
     )
 except ValueError as exc:
     raise ImproperlyConfigured(str(exc)) from None

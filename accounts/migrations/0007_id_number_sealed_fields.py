@@ -1,0 +1,23 @@
+# ID numbers at rest (issue #8), step 1 of 3: the ciphertext and keyed-hash columns, empty.
+
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('accounts', '0006_staff_totp'),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name='user',
+            name='id_number_enc',
+            field=models.CharField(blank=True, editable=False, max_length=160, null=True, verbose_name='身份证号码（密文）'),
+        ),
+        migrations.AddField(
+            model_name='user',
+            name='id_number_hash',
+            field=models.CharField(blank=True, editable=False, max_length=64, null=True, unique=True, verbose_name='身份证号码（检索摘要）'),
+        ),
+    ]
