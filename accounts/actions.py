@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts import totp
 from accounts.constants import DISTRICT_ROLES, AccountKind, Department, Role, SmsPurpose
 from accounts.models import AgentConsent, ApiToken, User
+from accounts.queries import owners_for_staff
 from accounts.sms import issue_code, take_code
 from core import audit
 from core.errors import ActionError, FieldErrors
@@ -324,6 +325,25 @@ def can_act_for(agent: User, owner: User) -> bool:
     if not owner.is_active:
         return False
     return AgentConsent.objects.filter(agent=agent, owner=owner, withdrawn_at=None).exists()
+
+
+# --- personal data -------------------------------------------------------------------------
+
+
+def reveal_id_number(*, acting_user: User, owner: User, via: str) -> str:
+    """The full ID number, for its owner or for staff whose work needs it (owners_for_staff:
+    the owner's district and the city). Every view is an audit row, written before the
+    number is handed out; anyone else is refused like a missing owner (404)."""
+    allowed = acting_user.pk == owner.pk or (
+        acting_user.is_platform_staff and owners_for_staff(acting_user).filter(pk=owner.pk).exists()
+    )
+    if not (acting_user.is_active and allowed and owner.id_number_enc):
+        raise ActionError("not_found", _("未找到该证件号码"), status=404)
+    with transaction.atomic():
+        audit.record("account.id_number_viewed", actor=acting_user, target=owner, data={"via": via})
+    number = owner.id_number
+    assert number is not None
+    return number
 
 
 # --- an organisation's staff logins ---------------------------------------------------------
