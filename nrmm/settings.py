@@ -232,9 +232,34 @@ TASKS = {
 }
 NRMM_REMINDER_DAYS = env_int("NRMM_REMINDER_DAYS", 2, minimum=1)
 
+# No full ID number or mobile number in a log line or an error report (core/logmask.py):
+# every handler masks them. Django's own loggers write through the root's console handler
+# (instead of their defaults, which would print and mail unmasked), runserver's request lines
+# through a masked handler of their own.
+LOG_LEVEL = env_str("LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    "filters": {"personal_data": {"()": "core.logmask.PersonalDataFilter"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["personal_data"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["personal_data"],
+        },
+    },
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.logmask.PersonalDataReporterFilter"

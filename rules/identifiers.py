@@ -10,6 +10,7 @@ weight tables in module constants, so they can be changed as configuration.
 User-facing messages are Simplified Chinese; everything else is English.
 """
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -270,6 +271,22 @@ def mask_id_number(value: str) -> str:
 def mask_phone(value: str) -> str:
     """Show the first 3 and last 4 digits: ``138****1234``."""
     return _mask(value, 3, 4)
+
+
+# Anything in free text that looks like an 18-character ID number or a mainland mobile
+# number (optionally +86/0086/86 in front, spaces or dashes inside), not part of a longer
+# run of letters and digits, so hashes, tokens and long numbers are left alone.
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_PHONE_IN_TEXT = re.compile(
+    r"(?<![0-9A-Za-z])((?:\+|00)?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?![0-9A-Za-z])"
+)
+
+
+def mask_in_text(text: str) -> str:
+    """The text with every ID number and mobile number in it masked as the pages mask them
+    (``110***********002X``, ``138****1234``): for log lines and error reports."""
+    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(2) + m.group(3) + m.group(4)), text)
 
 
 # --- 统一社会信用代码 -------------------------------------------------------------
