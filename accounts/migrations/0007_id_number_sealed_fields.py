@@ -1,4 +1,6 @@
 # ID numbers at rest (issue #8), step 1 of 3: the ciphertext and keyed-hash columns, empty.
+# The constraint on the plain column goes here, not in step 3: going back, step 2 must have
+# put the numbers back in the plain column before the constraint returns.
 
 from django.db import migrations, models
 
@@ -10,6 +12,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RemoveConstraint(
+            model_name='user',
+            name='person_owner_has_id_number',
+        ),
         migrations.AddField(
             model_name='user',
             name='id_number_enc',

@@ -11,10 +11,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveConstraint(
-            model_name='user',
-            name='person_owner_has_id_number',
-        ),
         migrations.RemoveField(
             model_name='user',
             name='id_number',
