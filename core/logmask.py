@@ -2,9 +2,9 @@
 
 - :class:`PersonalDataFilter` masks them in every record the handlers of settings.LOGGING
   write (the message with its arguments, the traceback, the stack);
-- :class:`PersonalDataReporterFilter` (DEFAULT_EXCEPTION_REPORTER_FILTER) masks them in
-  the request data, the frames' local variables and the request headers that Django's error
-  reports show, and hides the field keys like other secrets;
+- :class:`PersonalDataExceptionReporter` (DEFAULT_EXCEPTION_REPORTER) masks them in
+  Django's error reports, and :class:`PersonalDataReporterFilter`
+  (DEFAULT_EXCEPTION_REPORTER_FILTER) hides the field keys there like other secrets;
 - :class:`GunicornLogger` (``gunicorn --logger-class core.logmask.GunicornLogger``) puts the
   same filter on gunicorn's access and error logs: a staff search by ID number or phone is a
   query string, and access logs print query strings.
@@ -17,9 +17,9 @@ import logging
 import re
 from typing import Any
 
-from django.http import HttpRequest, QueryDict
-from django.template.defaultfilters import pprint
-from django.views.debug import SafeExceptionReporterFilter
+from django.utils.safestring import SafeString, mark_safe
+from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
+from gunicorn import glogging as gunicorn_logging
 
 from rules.identifiers import mask_in_text
 
@@ -48,57 +48,31 @@ class PersonalDataFilter(logging.Filter):
 
 
 class PersonalDataReporterFilter(SafeExceptionReporterFilter):
-    """Django's filter for error pages and reports, which also masks personal data."""
+    """Django's filter for error reports, also hiding the field keys like other secrets."""
 
-    # Django's own list plus the names of the personal-data settings (NRMM_FIELD_*).
     hidden_settings = re.compile(
         "API|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE|FIELD_CRYPTO", flags=re.IGNORECASE
     )
 
-    def get_post_parameters(self, request: HttpRequest | None) -> Any:
-        params = super().get_post_parameters(request)
-        if not isinstance(params, QueryDict) or not params:
-            return params
-        masked = params.copy()
-        for key in masked:
-            masked.setlist(key, [_masked(v) for v in masked.getlist(key)])
-        return masked
 
-    def get_traceback_frame_variables(self, request: HttpRequest | None, tb_frame: Any) -> Any:
-        # Printed here, as the report would print them, and masked: a local variable may be
-        # a form, a dict or a model holding the number, not only a string.
-        variables = super().get_traceback_frame_variables(request, tb_frame)
-        return [(name, _Shown(mask_in_text(pprint(value)))) for name, value in variables]
+class PersonalDataExceptionReporter(ExceptionReporter):
+    """Django's error report (the DEBUG page, and the mail to ADMINS if they are ever set),
+    masked as a whole once written: the URL, the query string, the form data, the headers,
+    the frames' local variables, whatever shows a number."""
 
-    def get_safe_request_meta(self, request: HttpRequest) -> dict[str, Any]:
-        meta = super().get_safe_request_meta(request)
-        return {key: _masked(value) for key, value in meta.items()}
+    def get_traceback_html(self) -> SafeString:
+        # Still safe: masking replaces digits with asterisks, it adds no markup.
+        return mark_safe(mask_in_text(super().get_traceback_html()))  # noqa: S308
+
+    def get_traceback_text(self) -> SafeString:
+        return mark_safe(mask_in_text(super().get_traceback_text()))  # noqa: S308
 
 
-class _Shown(str):
-    """Text an error report prints as it is (already printed and masked)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return str(self)
-
-
-def _masked(value: Any) -> Any:
-    return mask_in_text(value) if isinstance(value, str) else value
-
-
-try:
-    from gunicorn.glogging import Logger as _GunicornBase
-except ImportError:  # pragma: no cover - gunicorn is a runtime dependency, not everywhere
-    _GunicornBase = object  # type: ignore[misc,assignment]
-
-
-class GunicornLogger(_GunicornBase):  # type: ignore[misc,valid-type]
+class GunicornLogger(gunicorn_logging.Logger):
     """gunicorn's logger with the personal-data filter on its access and error logs."""
 
     def setup(self, cfg: Any) -> None:
-        super().setup(cfg)  # type: ignore[misc]
-        for log in (self.error_log, self.access_log):  # type: ignore[attr-defined]
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
             for handler in log.handlers:
                 handler.addFilter(PersonalDataFilter())

@@ -262,4 +262,5 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
+DEFAULT_EXCEPTION_REPORTER = "core.logmask.PersonalDataExceptionReporter"
 DEFAULT_EXCEPTION_REPORTER_FILTER = "core.logmask.PersonalDataReporterFilter"

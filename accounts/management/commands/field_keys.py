@@ -59,7 +59,8 @@ class Command(BaseCommand):
                 "id_number_enc", flat=True
             )
             for token in tokens.iterator(chunk_size=5000):
-                counts[token.split(".")[1] if token.count(".") == 2 else "?"] += 1
+                parts = (token or "").split(".")
+                counts[parts[1] if len(parts) == 3 else "?"] += 1
             self.stdout.write(f"sealing key: {ring.current_kid}")
             for kid, n in sorted(counts.items()):
                 note = "current" if kid == ring.current_kid else "re-seal with --rotate"
