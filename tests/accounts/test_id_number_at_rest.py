@@ -206,3 +206,44 @@ def test_the_migration_seals_existing_rows_and_can_go_back():
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(after)
+
+
+class TestAdmin:
+    def test_search_by_exact_id_number_and_nothing_shown_in_full(self, owner, city_admin):
+        client = Client()
+        client.force_login(city_admin)
+        found = client.get("/admin/accounts/user/", {"q": ID.lower()}).content.decode()
+        assert owner.name in found and ID not in found
+        assert "13800000001" not in found  # the list masks phones too
+        page = client.get(f"/admin/accounts/user/{owner.pk}/change/").content.decode()
+        assert "110***********002X" in page and ID not in page
+        assert owner.id_number_enc not in page and "id_number_hash" not in page
+
+    def test_correcting_the_id_number(self, owner, other_owner, city_admin):
+        client = Client()
+        client.force_login(city_admin)
+        url = f"/admin/accounts/user/{owner.pk}/change/"
+        form = {
+            "kind": "person",
+            "role": "owner",
+            "name": owner.name,
+            "phone": owner.phone,
+            "is_active": "on",
+        }
+        taken = client.post(url, {**form, "new_id_number": other_owner.id_number})
+        assert "该身份证号码已注册" in taken.content.decode()
+        assert client.post(url, {**form, "new_id_number": "310115198001011238"}).status_code == 302
+        assert User.objects.by_id_number("310115198001011238").get() == owner
+        assert client.post(url, form).status_code == 302  # empty keeps it
+        assert User.objects.get(pk=owner.pk).id_number == "310115198001011238"
+
+    def test_the_sms_outbox_lists_phones_masked(self, city_admin):
+        from accounts.models import SmsMessage
+
+        SmsMessage.objects.create(phone="13812341234", body="验证码123456", backend="test")
+        client = Client()
+        client.force_login(city_admin)
+        page = client.get("/admin/accounts/smsmessage/").content.decode()
+        assert "138****1234" in page and "13812341234" not in page
+        found = client.get("/admin/accounts/smsmessage/", {"q": "13812341234"}).content.decode()
+        assert "验证码123456" in found
