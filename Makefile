@@ -27,10 +27,15 @@ run: demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # Several app processes, as in production (PostgreSQL: set DATABASE_URL).
+# The demo's ID numbers were sealed with the keys development derives from SECRET_KEY:
+# unless NRMM_FIELD_KEYS / NRMM_FIELD_HASH_KEY are given, the trial uses those same keys.
 gunicorn: demo
 	$(PY) manage.py collectstatic --noinput --verbosity 0
+	keys="$$($(PY) manage.py field_keys --development 2>/dev/null)"; \
 	DEBUG=$${DEBUG:-0} SECRET_KEY=$${SECRET_KEY:-local-gunicorn-secret} \
-	$(BIN)/gunicorn nrmm.wsgi --bind $(HOST):$(PORT) --workers $${WORKERS:-4} --access-logfile -
+	NRMM_FIELD_KEYS=$${NRMM_FIELD_KEYS:-$${keys% *}} NRMM_FIELD_HASH_KEY=$${NRMM_FIELD_HASH_KEY:-$${keys#* }} \
+	$(BIN)/gunicorn nrmm.wsgi --bind $(HOST):$(PORT) --workers $${WORKERS:-4} --access-logfile - \
+	--logger-class core.logmask.GunicornLogger
 
 # Load and faults (issue #8; not part of `make test`): gunicorn on a throwaway PostgreSQL
 # cluster of its own (initdb, port 55432), a worker killed and PostgreSQL restarted under

@@ -57,6 +57,7 @@ ACCESS: Final[dict[str, Rule]] = {
     "owners:logout_everywhere": SIGNED_IN,
     "owners:password_reset": PUBLIC,
     "owners:account": OWNER,
+    "owners:account_id_number": OWNER,  # the owner's own number in full (audited)
     "owners:agent_request": OWNER,
     "owners:agent_confirm": OWNER,
     "owners:consent_withdraw": OWNER,
@@ -83,6 +84,9 @@ ACCESS: Final[dict[str, Rule]] = {
     "backoffice:totp_setup": ANY_STAFF,
     "backoffice:home": ANY_STAFF,
     "backoffice:owners": DISTRICT_AND_CITY,
+    # A full ID number: staff of a district the owner has business in, or the city
+    # (accounts.queries.owners_for_staff decides per owner); audited.
+    "backoffice:owner_id_number": DISTRICT_AND_CITY,
     # Review: district staff and the city read; only reviewers decide (Art. 8).
     "backoffice:review_queue": DISTRICT_AND_CITY,
     "backoffice:review": DISTRICT_AND_CITY,
@@ -132,6 +136,8 @@ ACCESS: Final[dict[str, Rule]] = {
     "api:agents": OWNER,
     "api:agent_detail": OWNER,
     "api:staff_owners": DISTRICT_AND_CITY,
+    "api:staff_owner_id_number": DISTRICT_AND_CITY,
+    "api:me_id_number": OWNER,
     # Declarations: owners and agents, and counter clerks filing for an owner (Art. 5).
     "api:declarations": OWNER_SIDE,
     "api:declaration": OWNER_SIDE,

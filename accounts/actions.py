@@ -21,17 +21,12 @@ from django.utils.translation import gettext as _
 from accounts import totp
 from accounts.constants import DISTRICT_ROLES, AccountKind, Department, Role, SmsPurpose
 from accounts.models import AgentConsent, ApiToken, User
+from accounts.queries import owners_for_staff
 from accounts.sms import issue_code, take_code
 from core import audit
 from core.errors import ActionError, FieldErrors
 from core.reference import city
-from rules.identifiers import (
-    check_credit_code,
-    check_id_number,
-    check_mobile,
-    mask_id_number,
-    mask_phone,
-)
+from rules.identifiers import check_credit_code, check_id_number, check_mobile, mask_phone
 
 NAME_MAX = 50
 ORG_NAME_MAX = 100
@@ -95,7 +90,12 @@ def _refuse_taken(phone: str, errors: dict[str, str], **identifier: str) -> None
     ((field, value),) = identifier.items()
     if "phone" not in errors and User.objects.filter(phone=phone).exists():
         errors["phone"] = _("该手机号已注册，请直接登录；忘记密码可通过短信重置")
-    if field not in errors and User.objects.filter(**{field: value}).exists():
+    taken = (
+        User.objects.by_id_number(value)
+        if field == "id_number"
+        else User.objects.filter(**{field: value})
+    )
+    if field not in errors and taken.exists():
         label = _("身份证号码") if field == "id_number" else _("统一社会信用代码")
         errors[field] = _("该%(label)s已注册，请直接登录；忘记密码可通过短信重置") % {
             "label": label
@@ -140,9 +140,8 @@ def register_person(form: PersonForm) -> User:
     _refuse_taken(phone, errors, id_number=id_check.value)
     if errors:
         raise FieldErrors(errors)
-    user = User(
-        kind=AccountKind.PERSON, role=Role.OWNER, name=name, phone=phone, id_number=id_check.value
-    )
+    user = User(kind=AccountKind.PERSON, role=Role.OWNER, name=name, phone=phone)
+    user.id_number = id_check.value  # sealed and hashed by the property
     return _finish_registration(user, form.password, form.code)
 
 
@@ -266,7 +265,7 @@ def request_agent_consent(*, acting_user: User, owner_phone: str, owner_name: st
         raise ActionError("self_consent", _("不能委托自己"), field="owner_phone")
     if AgentConsent.objects.filter(agent=acting_user, owner=owner, withdrawn_at=None).exists():
         raise ActionError("already_agent", _("您已获得该机主的委托"), field="owner_phone")
-    id_hint = mask_id_number(acting_user.id_number or "")
+    id_hint = acting_user.masked_identifier
     issue_code(
         owner.phone,
         SmsPurpose.AGENT_CONSENT,
@@ -326,6 +325,25 @@ def can_act_for(agent: User, owner: User) -> bool:
     if not owner.is_active:
         return False
     return AgentConsent.objects.filter(agent=agent, owner=owner, withdrawn_at=None).exists()
+
+
+# --- personal data -------------------------------------------------------------------------
+
+
+def reveal_id_number(*, acting_user: User, owner: User, via: str) -> str:
+    """The full ID number, for its owner or for staff whose work needs it (owners_for_staff:
+    the owner's district and the city). Every view is an audit row, written before the
+    number is handed out; anyone else is refused like a missing owner (404)."""
+    allowed = acting_user.pk == owner.pk or (
+        acting_user.is_platform_staff and owners_for_staff(acting_user).filter(pk=owner.pk).exists()
+    )
+    if not (acting_user.is_active and allowed and owner.id_number_enc):
+        raise ActionError("not_found", _("未找到该证件号码"), status=404)
+    with transaction.atomic():
+        audit.record("account.id_number_viewed", actor=acting_user, target=owner, data={"via": via})
+    number = owner.id_number
+    assert number is not None
+    return number
 
 
 # --- an organisation's staff logins ---------------------------------------------------------

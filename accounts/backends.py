@@ -6,8 +6,11 @@ from django.db.models import Q
 from django.http import HttpRequest
 
 from accounts import throttle
-from accounts.models import User
+from accounts.models import User, id_number_hash
+from core import fieldcrypt
 from rules.identifiers import check_mobile
+
+UNKNOWN_LOGIN_PURPOSE = "accounts.login.unknown_identifier"
 
 
 def normalise_identifier(identifier: str) -> str:
@@ -32,10 +35,18 @@ class IdentifierBackend(ModelBackend):
             return None
         value = normalise_identifier(username)
         candidates = list(
-            User.objects.filter(Q(phone=value) | Q(id_number=value) | Q(credit_code=value))
+            User.objects.filter(
+                Q(phone=value) | Q(id_number_hash=id_number_hash(value)) | Q(credit_code=value)
+            )
         )
-        # Failures count against the account, whichever of its identifiers was typed.
-        account = f"user:{candidates[0].pk}" if candidates else f"unknown:{value}"
+        # Failures count against the account, whichever of its identifiers was typed; an
+        # identifier nobody has is counted by its keyed hash: what was typed may be
+        # someone's ID number, and the counters are no place to keep it.
+        account = (
+            f"user:{candidates[0].pk}"
+            if candidates
+            else f"unknown:{fieldcrypt.ring().digest(value, purpose=UNKNOWN_LOGIN_PURPOSE)}"
+        )
         if request is not None:
             wait = throttle.locked_for(request, account)
             if wait:

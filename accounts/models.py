@@ -16,10 +16,45 @@ from accounts.constants import (
     Role,
     SmsPurpose,
 )
+from core import fieldcrypt
 from rules.identifiers import mask_id_number, mask_phone
+
+# The purpose sealed into every ID number's ciphertext and hash (core/fieldcrypt.py).
+ID_NUMBER_PURPOSE = "accounts.User.id_number"
+
+
+def seal_id_number(value: str) -> tuple[str, str]:
+    """(ciphertext, keyed hash) of an ID number: what User.id_number_enc and
+    User.id_number_hash hold. For code that writes rows without the model (bulk loads)."""
+    ring = fieldcrypt.ring()
+    return (
+        ring.seal(value, purpose=ID_NUMBER_PURPOSE),
+        ring.digest(value, purpose=ID_NUMBER_PURPOSE),
+    )
+
+
+def id_number_hash(value: str) -> str:
+    """The keyed hash an ID number is looked up by (normalised: case and spaces ignored)."""
+    return fieldcrypt.ring().digest(value, purpose=ID_NUMBER_PURPOSE)
+
+
+def open_id_number(token: str) -> str:
+    """The ID number in a ciphertext read with values()/values_list()."""
+    return fieldcrypt.ring().open(token, purpose=ID_NUMBER_PURPOSE)
+
+
+def masked_id_number_of(token: str | None) -> str:
+    """The masked ID number of a ciphertext (lists and exports), "" for none."""
+    return mask_id_number(open_id_number(token)) if token else ""
 
 
 class UserManager(BaseUserManager["User"]):
+    def by_id_number(self, value: str) -> "models.QuerySet[User]":
+        """Users whose ID number is `value` (normalised), found through the keyed hash."""
+        if not value or not value.strip():
+            return self.none()
+        return self.filter(id_number_hash=id_number_hash(value))
+
     def create_user(self, phone: str, password: str | None = None, **fields: Any) -> "User":
         user = self.model(phone=phone, **fields)
         user.set_password(password)
@@ -43,7 +78,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     name = models.CharField(_("姓名/单位名称"), max_length=100)
     phone = models.CharField(_("手机号"), max_length=11, unique=True)
     # NULL, not "", for absent identifiers: unique constraints ignore NULLs.
-    id_number = models.CharField(_("身份证号码"), max_length=18, unique=True, null=True, blank=True)
+    # The ID number is never stored in the clear: AES-GCM ciphertext (core/fieldcrypt.py) and
+    # the keyed hash that lookups and uniqueness use. Read and write it through the
+    # `id_number` property; find users with User.objects.by_id_number().
+    id_number_enc = models.CharField(
+        _("身份证号码（密文）"), max_length=160, null=True, blank=True, editable=False
+    )
+    id_number_hash = models.CharField(
+        _("身份证号码（检索摘要）"),
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+    )
     credit_code = models.CharField(
         _("统一社会信用代码"), max_length=18, unique=True, null=True, blank=True
     )
@@ -85,7 +133,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.CheckConstraint(
                 name="person_owner_has_id_number",
-                condition=~Q(role=Role.OWNER, kind=AccountKind.PERSON, id_number__isnull=True),
+                condition=~Q(role=Role.OWNER, kind=AccountKind.PERSON, id_number_hash__isnull=True),
+            ),
+            # The ciphertext and its hash come and go together (the property sets both).
+            models.CheckConstraint(
+                name="id_number_sealed_with_its_hash",
+                condition=Q(id_number_enc__isnull=True, id_number_hash__isnull=True)
+                | Q(id_number_enc__isnull=False, id_number_hash__isnull=False),
             ),
             models.CheckConstraint(
                 name="organisation_has_credit_code",
@@ -122,6 +176,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return f"{self.name}（{self.masked_phone}）"
 
+    @property
+    def id_number(self) -> str | None:
+        """The ID number in the clear (decrypted on use, never stored). Showing it in full
+        to anyone but its owner goes through accounts.actions.reveal_id_number (audited)."""
+        # Not cached on the instance: the clear text lives only as long as the caller's use.
+        return open_id_number(self.id_number_enc) if self.id_number_enc else None
+
+    @id_number.setter
+    def id_number(self, value: str | None) -> None:
+        if value is None or not value.strip():
+            self.id_number_enc = self.id_number_hash = None
+            return
+        self.id_number_enc, self.id_number_hash = seal_id_number(value)
+
     # Django admin asks is_staff; only city administrators use the admin.
     @property
     def is_staff(self) -> bool:
@@ -150,8 +218,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def masked_identifier(self) -> str:
         """The owner's ID number or credit code, masked: enough to recognise, not to copy."""
-        if self.id_number:
-            return mask_id_number(self.id_number)
+        if self.id_number_enc:
+            return masked_id_number_of(self.id_number_enc)
         return self.credit_code or ""
 
     def has_perm(self, perm: str, obj: models.Model | None = None) -> bool:

@@ -1,9 +1,10 @@
 """Read-side helpers: what a user may see, in one place per object type."""
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from accounts.constants import AccountKind, Role
-from accounts.models import AgentConsent, User
+from accounts.models import AgentConsent, User, id_number_hash
 
 SEARCH_LIMIT = 50
 
@@ -74,11 +75,51 @@ def consents_as_owner(user: User) -> QuerySet[AgentConsent]:
 
 
 def search_owners(query: str) -> QuerySet[User]:
-    """Staff search: exact phone, ID number or credit code, or part of a name."""
+    """Staff search: exact phone, ID number (through its keyed hash) or credit code, or part
+    of a name."""
     query = "".join(query.split()).upper()
     if not query:
         return User.objects.none()
-    match = Q(phone=query) | Q(id_number=query) | Q(credit_code=query) | Q(name__icontains=query)
+    match = (
+        Q(phone=query)
+        | Q(id_number_hash=id_number_hash(query))
+        | Q(credit_code=query)
+        | Q(name__icontains=query)
+    )
     # An organisation's staff logins own nothing: the organisation is the owner to find.
     owners = User.objects.filter(role=Role.OWNER).exclude(kind=AccountKind.ORG_STAFF)
     return owners.filter(match).order_by("name", "pk")[:SEARCH_LIMIT]
+
+
+def owners_for_staff(user: User) -> QuerySet[User]:
+    """The owners whose full personal data a staff member's work may need: for the city
+    administrator every owner; for a district's clerks and reviewers the owners with a
+    declaration, a registered machine (registered or now located there) or an owner
+    change (as the new owner) in their district. Nobody else's."""
+    owners = User.objects.filter(role=Role.OWNER).exclude(kind=AccountKind.ORG_STAFF)
+    if user.role == Role.CITY_ADMIN:
+        return owners
+    if user.role not in (Role.CLERK, Role.REVIEWER) or not user.district:
+        return owners.none()
+    # Imported here: registry and changes build on accounts, not the other way round.
+    from changes.models import ChangeRequest
+    from registry.models import Declaration, Registration
+
+    district = user.district
+    declared = Declaration.objects.filter(district=district).values("owner_id")
+    registered = Registration.objects.filter(
+        Q(district=district) | Q(location_district=district)
+    ).values("owner_id")
+    buying = ChangeRequest.objects.filter(district=district, new_owner__isnull=False).values(
+        "new_owner_id"
+    )
+    return owners.filter(Q(pk__in=declared) | Q(pk__in=registered) | Q(pk__in=buying))
+
+
+def get_owner_for_staff(user: User, pk: int) -> User:
+    """An owner within the staff member's reach (owners_for_staff), else 404 alike for
+    missing and not yours."""
+    owner = owners_for_staff(user).filter(pk=pk).first()
+    if owner is None:
+        raise Http404
+    return owner

@@ -2,15 +2,21 @@ from datetime import datetime
 from typing import Literal
 
 from django.contrib.auth import authenticate
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from accounts import actions, throttle
 from accounts.access import DISTRICT_AND_CITY
 from accounts.models import AgentConsent, ApiToken, User
-from accounts.queries import consents_as_agent, consents_as_owner, search_owners
+from accounts.queries import (
+    consents_as_agent,
+    consents_as_owner,
+    get_owner_for_staff,
+    search_owners,
+)
 from core.errors import ActionError
 
 router = Router(tags=["accounts"])
@@ -107,6 +113,12 @@ class OwnerOut(Schema):
     name: str
     phone: str
     identifier: str
+
+
+class IdNumberOut(Schema):
+    id: int  # the owner
+    name: str
+    id_number: str
 
 
 def _party(user: User) -> dict[str, object]:
@@ -231,6 +243,16 @@ def me(request: HttpRequest) -> dict[str, object]:
     return me_dict(_user(request))
 
 
+@router.post("me/id-number", response=IdNumberOut, url_name="me_id_number")
+def my_id_number(request: HttpRequest, response: HttpResponse) -> dict[str, object]:
+    """The signed-in person's own ID number in full (everywhere else it is masked); each
+    call is recorded in the audit trail. 404 for an account without one."""
+    user = _user(request)
+    number = actions.reveal_id_number(acting_user=user, owner=user, via="api")
+    add_never_cache_headers(response)
+    return {"id": user.pk, "name": user.name, "id_number": number}
+
+
 @router.get("me/principals", response=list[ConsentOut], url_name="principals")
 def principals(request: HttpRequest) -> list[dict[str, object]]:
     """Owners the signed-in person may act for (active consents)."""
@@ -287,3 +309,19 @@ def staff_owners(request: HttpRequest, q: str) -> list[dict[str, object]]:
         }
         for o in search_owners(q)
     ]
+
+
+@router.post(
+    "staff/owners/{owner_id}/id-number", response=IdNumberOut, url_name="staff_owner_id_number"
+)
+def staff_owner_id_number(
+    request: HttpRequest, response: HttpResponse, owner_id: int
+) -> dict[str, object]:
+    """An owner's full ID number, for staff of a district the owner has a declaration,
+    a machine or an owner change in, and for the city; each call is recorded in the audit
+    trail. Anyone else, and owners without an ID number, get the 404 of a missing owner."""
+    user = _user(request)
+    owner = get_owner_for_staff(user, owner_id)
+    number = actions.reveal_id_number(acting_user=user, owner=owner, via="api")
+    add_never_cache_headers(response)
+    return {"id": owner.pk, "name": owner.name, "id_number": number}

@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/code/", totp.login_code, name="login_code"),
     path("totp/", totp.setup, name="totp_setup"),
     path("owners/", views.owners, name="owners"),
+    path("owners/<int:pk>/id-number/", views.owner_id_number, name="owner_id_number"),
     path("review/", views.review_queue_view, name="review_queue"),
     path("review/<int:pk>/", views.review, name="review"),
     path("review/<int:pk>/approve/", views.approve, name="approve"),

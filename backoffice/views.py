@@ -11,19 +11,21 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import actions as account_actions
 from accounts.constants import Role
 from accounts.models import User
-from accounts.queries import search_owners
+from accounts.queries import get_owner_for_staff, search_owners
 from core.errors import ActionError
 from core.http import current_user as _current
 from core.http import form_errors as _errors
-from core.http import jpeg_response
+from core.http import id_number_response, jpeg_response
 from core.reference import city, holiday_calendar
 from owners.views import login_view
 from registry import actions
@@ -62,6 +64,26 @@ def owners(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     results = list(search_owners(query)) if query else []
     return render(request, "backoffice/owners.html", {"query": query, "results": results})
+
+
+@require_POST
+def owner_id_number(request: HttpRequest, pk: int) -> HttpResponse:
+    """显示完整证件号: the owner's full ID number for staff of a district the owner has
+    business in, or the city (accounts.queries.owners_for_staff); audited. Everyone else,
+    and owners without an ID number, get the same 404 as a missing owner."""
+    user = _current(request)
+    owner = get_owner_for_staff(user, pk)
+    try:
+        number = account_actions.reveal_id_number(acting_user=user, owner=owner, via="page")
+    except ActionError:
+        raise Http404 from None
+    return id_number_response(
+        request,
+        person=owner,
+        number=number,
+        base_template="backoffice/base.html",
+        fallback=reverse("backoffice:home"),
+    )
 
 
 # --- the review queue -----------------------------------------------------------------------

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 ACTION_LABELS = {
     "account.demo_created": _("创建演示账户"),
+    "account.id_number_viewed": _("查看完整身份证号码"),
     "account.logged_out_everywhere": _("退出所有设备"),
     "account.password_reset": _("重置密码"),
     "account.registered": _("注册账户"),

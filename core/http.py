@@ -5,6 +5,9 @@ from typing import Any
 from urllib.parse import quote
 
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import User
 from core.errors import ActionError, FieldErrors
@@ -24,6 +27,27 @@ def form_errors(exc: ActionError) -> dict[str, str]:
     if isinstance(exc, FieldErrors):
         return exc.errors
     return {exc.field or "form": exc.message}
+
+
+def id_number_response(
+    request: HttpRequest, *, person: User, number: str, base_template: str, fallback: str
+) -> HttpResponse:
+    """A revealed ID number (accounts.actions.reveal_id_number): the fragment htmx swaps in
+    for the masked one, or, without JavaScript, a page of its own with a way back. Never
+    cached, by the browser or anything between."""
+    context: dict[str, Any] = {"person": person, "number": number}
+    if request.headers.get("HX-Request"):
+        response = render(request, "includes/id_number_full.html", context)
+    else:
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = fallback
+        context |= {"base_template": base_template, "back": back}
+        response = render(request, "id_number.html", context)
+    add_never_cache_headers(response)
+    return response
 
 
 def jpeg_response(file: Any, *, public: bool = False) -> FileResponse:

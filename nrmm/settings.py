@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from core.fieldcrypt import key_ring as field_key_ring
 from nrmm.env import (
     database_from_url,
     env_bool,
@@ -199,6 +200,20 @@ try:
     )
 except ValueError as exc:
     raise ImproperlyConfigured(str(exc)) from None
+# Personal data at rest (core/fieldcrypt.py): ID numbers are stored AES-256-GCM encrypted
+# and found through an HMAC-SHA256 keyed hash. NRMM_FIELD_KEYS: comma-separated base64
+# 32-byte keys, the first encrypting, all decrypting (rotation: put the new key first, run
+# `manage.py field_keys --rotate`, then drop the old one); NRMM_FIELD_HASH_KEY: one more key,
+# for the hashes. Development derives both from SECRET_KEY; with DEBUG off they must be set.
+try:
+    NRMM_FIELD_CRYPTO = field_key_ring(
+        env_str("NRMM_FIELD_KEYS", ""),
+        env_str("NRMM_FIELD_HASH_KEY", ""),
+        secret=SECRET_KEY,
+        allow_derived=DEBUG,
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
 # Public look-ups of a typed number (the verification page and API), per address.
 NRMM_PUBLIC_LOOKUPS_PER_MINUTE = env_int("NRMM_PUBLIC_LOOKUPS_PER_MINUTE", 30, minimum=1)
 # make bench's floor: /bench/floor/ answers a constant (a bare Django view through the whole
@@ -220,9 +235,35 @@ TASKS = {
 }
 NRMM_REMINDER_DAYS = env_int("NRMM_REMINDER_DAYS", 2, minimum=1)
 
+# No full ID number or mobile number in a log line or an error report (core/logmask.py):
+# every handler masks them. Django's own loggers write through the root's console handler
+# (instead of their defaults, which would print and mail unmasked), runserver's request lines
+# through a masked handler of their own.
+LOG_LEVEL = env_str("LOG_LEVEL", "WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    "filters": {"personal_data": {"()": "core.logmask.PersonalDataFilter"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["personal_data"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["personal_data"],
+        },
+    },
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
+DEFAULT_EXCEPTION_REPORTER = "core.logmask.PersonalDataExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.logmask.PersonalDataReporterFilter"

@@ -15,6 +15,7 @@ urlpatterns = [
     path("logout/everywhere/", views.logout_everywhere, name="logout_everywhere"),
     path("password/reset/", views.password_reset, name="password_reset"),
     path("account/", views.account, name="account"),
+    path("account/id-number/", views.account_id_number, name="account_id_number"),
     path("account/agents/request/", views.agent_request, name="agent_request"),
     path("account/agents/confirm/", views.agent_confirm, name="agent_confirm"),
     path(

@@ -6,8 +6,9 @@ import time
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -20,6 +21,7 @@ from accounts.queries import consents_as_agent, consents_as_owner
 from core.errors import ActionError
 from core.http import current_user as _current
 from core.http import form_errors as _errors
+from core.http import id_number_response
 
 PERSON_FIELDS = ("name", "id_number", "phone", "password", "password_confirm", "code")
 ORG_FIELDS = (
@@ -233,6 +235,24 @@ def _account_page(
 
 def account(request: HttpRequest) -> HttpResponse:
     return _account_page(request)
+
+
+@require_POST
+def account_id_number(request: HttpRequest) -> HttpResponse:
+    """The owner's own ID number in full (masked on the account page); audited like
+    every full view. An account without one (organisations) has nothing to show: 404."""
+    user = _current(request)
+    try:
+        number = actions.reveal_id_number(acting_user=user, owner=user, via="page")
+    except ActionError:
+        raise Http404 from None
+    return id_number_response(
+        request,
+        person=user,
+        number=number,
+        base_template="base.html",
+        fallback=reverse("owners:account"),
+    )
 
 
 @require_POST

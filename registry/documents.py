@@ -5,14 +5,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.constants import AccountKind
-from accounts.models import User
+from accounts.models import User, masked_id_number_of
 from core.reference import city
 from documents.data import CardData, FormSection, InformationForm, InstallationGuide, SignData
 from registry.credentials import qr_url
 from registry.models import Credential, Registration
 from rules.deadlines import SIGN_PHOTO_DAYS
 from rules.emission import stage_label
-from rules.identifiers import mask_id_number, mask_phone
+from rules.identifiers import mask_phone
 
 
 def sign_data(registration: Registration) -> SignData:
@@ -40,7 +40,7 @@ def owner_rows(owner: User) -> tuple[tuple[str, str], ...]:
         )
     return (
         (_("姓名"), owner.name),
-        (_("身份证号码"), mask_id_number(owner.id_number or "")),
+        (_("身份证号码"), masked_id_number_of(owner.id_number_enc)),
         (_("手机号"), mask_phone(owner.phone)),
     )
 

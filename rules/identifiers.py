@@ -273,6 +273,22 @@ def mask_phone(value: str) -> str:
     return _mask(value, 3, 4)
 
 
+# Anything in free text that looks like an 18-character ID number or a mainland mobile
+# number (optionally +86/0086/86 in front, spaces or dashes inside), not part of a longer
+# run of letters and digits, so hashes, tokens and long numbers are left alone.
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_PHONE_IN_TEXT = re.compile(
+    r"(?<![0-9A-Za-z])((?:\+|00)?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?![0-9A-Za-z])"
+)
+
+
+def mask_in_text(text: str) -> str:
+    """The text with every ID number and mobile number in it masked as the pages mask them
+    (``110***********002X``, ``138****1234``): for log lines and error reports."""
+    text = _ID_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text)
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(2) + m.group(3) + m.group(4)), text)
+
+
 # --- 统一社会信用代码 -------------------------------------------------------------
 
 
@@ -489,8 +505,12 @@ def check_mobile(text: str) -> Check:
 # An ID number or a mobile number standing alone in text (not part of a longer run of
 # digits, such as an engine or factory number). Spaces and dashes inside count too,
 # because staff type "138 0000 0001" as often as "13800000001".
-_ID_IN_TEXT: Final = re.compile(r"(?<![0-9A-Za-z])(\d(?:[ -]?\d){16}[ -]?[0-9Xx])(?![0-9A-Za-z])")
-_MOBILE_IN_TEXT: Final = re.compile(r"(?<![0-9])((?:\+?86[ -]?)?1[3-9](?:[ -]?\d){9})(?![0-9])")
+_SPACED_ID_IN_TEXT: Final = re.compile(
+    r"(?<![0-9A-Za-z])(\d(?:[ -]?\d){16}[ -]?[0-9Xx])(?![0-9A-Za-z])"
+)
+_SPACED_MOBILE_IN_TEXT: Final = re.compile(
+    r"(?<![0-9])((?:\+?86[ -]?)?1[3-9](?:[ -]?\d){9})(?![0-9])"
+)
 
 
 def personal_data_in(text: str) -> tuple[str, ...]:
@@ -498,13 +518,13 @@ def personal_data_in(text: str) -> tuple[str, ...]:
     that are shown to the public. An ID number counts only with a valid check character."""
     found: list[str] = []
     rest = text
-    for match in _ID_IN_TEXT.finditer(text):
+    for match in _SPACED_ID_IN_TEXT.finditer(text):
         value = re.sub(r"[ -]", "", match.group(1)).upper()
         if id_check_char(value[:17]) == value[17]:
             if not found:
                 found.append("id_number")
             # Its digits are not looked at again as a phone number.
             rest = rest.replace(match.group(1), " ")
-    if _MOBILE_IN_TEXT.search(rest):
+    if _SPACED_MOBILE_IN_TEXT.search(rest):
         found.append("phone")
     return tuple(found)

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.constants import AccountKind
-from accounts.models import User
+from accounts.models import User, masked_id_number_of
 from core.http import current_user, pdf_response, xlsx_response
 from core.reference import city
 from core.xlsx import Cell
@@ -35,7 +35,7 @@ from documents.declaration_form import declaration_forms_pdf, declaration_forms_
 from registry.access import staff_registrations
 from registry.constants import DeclarationStatus, RegistrationStatus
 from rules.emission import STAGE_LABELS
-from rules.identifiers import mask_id_number, mask_phone
+from rules.identifiers import mask_phone
 
 CHUNK = 2000
 MAX_FORM_OWNERS = 200  # 附件1 in one download; more is a job for the list export
@@ -173,7 +173,7 @@ def _registration_rows(user: User, query: Mapping[str, str]) -> Iterator[Sequenc
             "stage",
             "declaration__fuel_type",
             "owner__name",
-            "owner__id_number",
+            "owner__id_number_enc",
             "owner__credit_code",
             "owner__phone",
             "status",
@@ -191,7 +191,7 @@ def _registration_rows(user: User, query: Mapping[str, str]) -> Iterator[Sequenc
         stage,
         fuel,
         owner,
-        id_number,
+        id_number_enc,
         code,
         phone,
         st,
@@ -207,7 +207,7 @@ def _registration_rows(user: User, query: Mapping[str, str]) -> Iterator[Sequenc
             _stage(stage),
             fuel,
             owner,
-            mask_id_number(id_number) if id_number else (code or ""),
+            masked_id_number_of(id_number_enc) if id_number_enc else (code or ""),
             mask_phone(phone),
             statuses.get(st, st),
             _local(issued),
@@ -635,9 +635,7 @@ def declaration_form_data(user: User, owner_ids: Sequence[int]) -> list[Declarat
         DeclarationForm(
             owner_name=o.name,
             identifier=(
-                o.credit_code or ""
-                if o.kind == AccountKind.ORGANISATION
-                else mask_id_number(o.id_number or "")
+                o.credit_code or "" if o.kind == AccountKind.ORGANISATION else o.masked_identifier
             ),
             legal_representative=o.legal_representative,
             contact_name=o.contact_name,

@@ -37,7 +37,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.constants import AccountKind, Role
-from accounts.models import User
+from accounts.models import User, seal_id_number
 from core.reference import city, holiday_calendar
 from registry.constants import (
     AcquisitionKind,
@@ -350,7 +350,8 @@ def generate(
                 "kind": AccountKind.ORGANISATION if is_org else AccountKind.PERSON,
                 "role": Role.OWNER,
                 "phone": f"{PHONE_PREFIX}{k:09d}",
-                "id_number": None,
+                "id_number_enc": None,
+                "id_number_hash": None,
                 "credit_code": None,
                 "legal_representative": "",
                 "contact_name": "",
@@ -368,7 +369,10 @@ def generate(
             else:
                 born = date(1960, 1, 1) + timedelta(days=k // 900)
                 body = f"{ID_REGION}{born:%Y%m%d}{k % 900 + 100:03d}"
-                values["id_number"] = body + id_check_char(body)
+                # Sealed like every ID number (accounts.models.seal_id_number).
+                values["id_number_enc"], values["id_number_hash"] = seal_id_number(
+                    body + id_check_char(body)
+                )
                 values["name"] = f"机主{k}"
             user_rows.append(values)
             if len(user_rows) >= CHUNK:

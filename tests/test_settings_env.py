@@ -70,34 +70,62 @@ def test_sqlite_runs_in_wal_mode():
     assert mode in ("wal", "memory")
 
 
-def test_check_deploy_is_clean_with_production_settings(tmp_path):
-    """Django's deployment checklist, as `manage.py check --deploy` reads it, with the
-    settings production uses: DEBUG off, a real secret key, HTTPS behind a proxy."""
+def production_env(tmp_path, **overrides: str) -> dict[str, str]:
+    """The settings production uses: DEBUG off, a real secret key, the field keys, HTTPS
+    behind a proxy. An override of "" removes the variable."""
     import os
     import secrets
-    import subprocess
-    import sys
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
+    from core.fieldcrypt import new_key_text
+
     env = {
-        # Not the test run's own switches (the browser tests allow async-unsafe ORM calls).
+        # Not the test run's own switches (the browser tests allow async-unsafe ORM calls),
+        # nor keys the environment may hold.
         **{
             k: v
             for k, v in os.environ.items()
             if k not in ("DEBUG", "NRMM_HTTPS", "DJANGO_ALLOW_ASYNC_UNSAFE")
+            and not k.startswith("NRMM_FIELD_")
         },
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "nrmm.example.gov.cn",
         "NRMM_DATA_DIR": str(tmp_path),
+        "NRMM_FIELD_KEYS": f"{new_key_text()},{new_key_text()}",
+        "NRMM_FIELD_HASH_KEY": new_key_text(),
     }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
+    env.update(overrides)
+    return {k: v for k, v in env.items() if v != ""}
+
+
+def manage(env: dict[str, str], *args: str):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=root, env=env, capture_output=True, text=True
     )
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    """Django's deployment checklist, as `manage.py check --deploy` reads it."""
+    result = manage(production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error"),
+    [
+        ({"NRMM_FIELD_KEYS": "", "NRMM_FIELD_HASH_KEY": ""}, "must be set when DEBUG is off"),
+        ({"NRMM_FIELD_HASH_KEY": ""}, "NRMM_FIELD_HASH_KEY is empty"),
+        ({"NRMM_FIELD_KEYS": "c2hvcnQ="}, "not 32"),
+    ],
+)
+def test_production_without_good_field_keys_does_not_start(tmp_path, overrides, error):
+    """ID numbers are sealed with keys from the environment; production never falls back
+    to keys derived from SECRET_KEY."""
+    result = manage(production_env(tmp_path, **overrides), "check")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and error in result.stderr

@@ -48,7 +48,11 @@ def test_backup_then_restore_into_a_fresh_database(owner, reviewer, tmp_path):
     with tarfile.open(archive) as tar:
         manifest = json.load(tar.extractfile("manifest.json"))  # type: ignore[arg-type]
         assert {f"media/{name}" for name in photos} <= set(tar.getnames())
+        # ID numbers travel sealed: the archive holds the ciphertext, never the number.
+        data = tar.extractfile("data.json").read().decode()  # type: ignore[union-attr]
     assert manifest["counts"]["registry.registration"] == 1
+    sealed = User.objects.get(pk=owner.pk).id_number_enc
+    assert sealed and sealed in data and owner.id_number not in data
 
     # A new machine: empty database (flushed), empty storage.
     call_command("flush", "--noinput", verbosity=0)
@@ -59,6 +63,9 @@ def test_backup_then_restore_into_a_fresh_database(owner, reviewer, tmp_path):
     out = run("restore", str(archive))
     assert "audit chain intact" in out and "restored" in out
     assert User.objects.count() == users
+    restored_owner = User.objects.get(pk=owner.pk)
+    assert restored_owner.id_number_enc == sealed and restored_owner.id_number == owner.id_number
+    assert User.objects.by_id_number(owner.id_number).get() == restored_owner
     assert Registration.objects.get().number == number
     for name, content in photos.items():
         with default_storage.open(name, "rb") as restored:

@@ -30,6 +30,7 @@ from rules.identifiers import (
     credit_code_check_char,
     id_check_char,
     mask_id_number,
+    mask_in_text,
     mask_phone,
     normalise,
     personal_data_in,
@@ -209,6 +210,29 @@ def test_masks() -> None:
     assert mask_id_number("11010519491231002X") == "110***********002X"
     assert mask_phone("13812341234") == "138****1234"
     assert mask_phone("1234567") == "*******"  # too short to show anything safely
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Not Found: /x/11010519491231002X/", "Not Found: /x/110***********002X/"),
+        ("q=11010519491231002x&p=1", "q=110***********002x&p=1"),
+        ("phone 13812341234.", "phone 138****1234."),
+        ("+8613812341234", "138****1234"),
+        ("0086 138-1234-1234", "138****1234"),
+        ("138 1234 1234 and 11010519491231002X", "138****1234 and 110***********002X"),
+        # Not personal data: longer runs, hashes, tokens, other numbers.
+        ("1381234123456", "1381234123456"),
+        ("110105194912310021234", "110105194912310021234"),
+        ("a11010519491231002X", "a11010519491231002X"),
+        ("ab13812341234", "ab13812341234"),
+        ("12812341234", "12812341234"),  # no mobile starts with 12
+        ("沪L4-00001 2026-11-23 10:00", "沪L4-00001 2026-11-23 10:00"),
+        ("", ""),
+    ],
+)
+def test_mask_in_text(text: str, masked: str) -> None:
+    assert mask_in_text(text) == masked
 
 
 id_bodies = st.builds(

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0006_staff_totp'),
+        ('accounts', '0009_drop_plain_id_number'),
     ]
 
     operations = [
