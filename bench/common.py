@@ -45,6 +45,10 @@ BENCH_ENV = {
     "NRMM_PUBLIC_LOOKUPS_PER_MINUTE": "100000000",
     "NRMM_STAFF_TOTP_REQUIRED": "1",
     "LOG_LEVEL": "ERROR",
+    # Production refuses to start without field keys (ID numbers are encrypted at rest);
+    # these are for throwaway bench data only ("nrmm-bench-only-…-key!!").
+    "NRMM_FIELD_KEYS": "bnJtbS1iZW5jaC1vbmx5LWVuY3J5cHRpb24ta2V5ISE=",
+    "NRMM_FIELD_HASH_KEY": "bnJtbS1iZW5jaC1vbmx5LWtleWVkLWhhc2gta2V5ISE=",
 }
 
 

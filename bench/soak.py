@@ -24,6 +24,7 @@ Django (the runner calls them with the soak's DATABASE_URL)."""
 
 from __future__ import annotations
 
+import base64
 import http.client
 import io
 import json
@@ -573,6 +574,9 @@ def run() -> int:
         "NRMM_PUBLIC_LOOKUPS_PER_MINUTE": "1000000",
         "LOG_LEVEL": "ERROR",
         "PYTHONUNBUFFERED": "1",
+        # Production refuses to start without field keys; fresh ones for throwaway data.
+        "NRMM_FIELD_KEYS": base64.b64encode(os.urandom(32)).decode(),
+        "NRMM_FIELD_HASH_KEY": base64.b64encode(os.urandom(32)).decode(),
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     py = sys.executable
