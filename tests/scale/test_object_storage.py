@@ -32,8 +32,8 @@ BUCKET = "nrmm-media"
 
 def another_process() -> None:
     """Forget every storage object, as a process that never saw the upload would."""
-    storages._storages = {}
-    default_storage._wrapped = empty
+    storages._storages = {}  # type: ignore[attr-defined]
+    default_storage._wrapped = empty  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -119,6 +119,7 @@ def test_the_fleets_import_is_read_from_the_bucket_by_the_worker(bucket, organis
     assert (done.rows_done, done.created_count) == (3, 3)
 
 
+@pytest.mark.django_db(transaction=True)  # the backup opens its own snapshot transaction
 def test_the_backup_reads_the_files_from_the_bucket(bucket, owner, tmp_path):
     declaration = actions.start_declaration(acting_user=owner, owner=owner, data=START_DATA)
     photo = actions.upload_photo(
