@@ -211,7 +211,7 @@ class Cluster:
                 env=self.env(self.workdir / "worker"),
             )
         for app, url in started:
-            _wait_for(url + "/check/", app, 60)
+            _wait_for(url + "/healthz", app, 60)
             self.urls.append(url)
         return self
 

@@ -166,6 +166,8 @@ CACHES = {"default": cache_from_url(env_str("NRMM_CACHE_URL", ""), debug=DEBUG)}
 # the cookies to HTTPS. A local `make gunicorn` over plain HTTP needs NRMM_HTTPS=0.
 NRMM_HTTPS = env_bool("NRMM_HTTPS", not DEBUG)
 SECURE_SSL_REDIRECT = NRMM_HTTPS
+# The load balancer checks /healthz over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if NRMM_HTTPS else None
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if NRMM_HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = NRMM_HTTPS

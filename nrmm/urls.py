@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from api.api import api
+from core.health import health
 
 admin.site.site_header = "非道路移动机械环保登记 管理后台"
 admin.site.site_title = "NRMM 管理后台"
@@ -17,4 +18,5 @@ urlpatterns = [
     path("", include("fleets.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("healthz", health, name="health"),  # the load balancer's check (docs/deploy.md)
 ]
