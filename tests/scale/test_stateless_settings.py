@@ -186,3 +186,25 @@ def test_in_process_caches_hold_only_what_code_and_settings_determine():
         }
     assert found == set(ALLOWED_PROCESS_CACHES), "review the new in-process cache"
     assert module_dicts == set(MODULE_CACHES), "review the new in-process cache"
+
+
+def test_the_redis_cache_is_one_for_every_process():
+    """Two cache objects built from one NRMM_CACHE_URL, as two app servers build theirs,
+    see each other's entries (needs the Redis at 127.0.0.1:6379; skipped without it)."""
+    import secrets
+    import socket
+
+    from django.core.cache.backends.redis import RedisCache
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    config = cache_from_url("redis://127.0.0.1:6379/15", debug=False)
+    params = {"KEY_PREFIX": f"nrmm-test-{secrets.token_hex(4)}", "TIMEOUT": 30}
+    first = RedisCache(str(config["LOCATION"]), params)
+    second = RedisCache(str(config["LOCATION"]), params)
+    first.set("shared", {"n": 1})
+    assert second.get("shared") == {"n": 1}
+    second.delete("shared")
+    assert first.get("shared") is None
