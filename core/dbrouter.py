@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.db import connections
 from django.db.models import Model
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 
 DEFAULT = "default"
 
@@ -32,7 +32,7 @@ DEFAULT = "default"
 _replica: ContextVar[str | None] = ContextVar("nrmm_replica", default=None)
 
 # Apps and models that are read from the primary whatever the scope.
-PRIMARY_ONLY_APPS = frozenset({"sessions", "accounts", "auth", "django_tasks_db"})
+PRIMARY_ONLY_APPS = frozenset({"sessions", "accounts", "auth", "django_tasks_database"})
 PRIMARY_ONLY_MODELS = frozenset({"core.ratecounter", "core.idempotentrequest", "core.audithead"})
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -78,6 +78,7 @@ def replica_ok(view: F) -> F:
             response = view(*args, **kwargs)
         if (
             isinstance(response, StreamingHttpResponse)
+            and not isinstance(response, FileResponse)  # a file reads no rows as it is sent
             and alias is not None
             and not response.is_async
         ):

@@ -124,3 +124,13 @@ def test_the_router(replica):
         assert router.db_for_read(Registration) == "replica_1"
     assert router.allow_migrate("replica_1", "registry") is False
     assert router.allow_migrate("default", "registry") is None
+
+
+def test_the_primary_only_tables_exist():
+    """A typo in the router's lists would send those tables to a replica silently."""
+    from django.apps import apps
+
+    labels = {config.label for config in apps.get_app_configs()}
+    assert dbrouter.PRIMARY_ONLY_APPS <= labels
+    models = {model._meta.label_lower for model in apps.get_models()}
+    assert dbrouter.PRIMARY_ONLY_MODELS <= models
