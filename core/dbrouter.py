@@ -120,7 +120,7 @@ class ReplicaRouter:
             return True
         return None
 
-    def allow_migrate(self, db: str, app_label: str, **hints: Any) -> bool | None:
-        if db in replicas():
-            return False
-        return None
+    def allow_migrate(self, db: str, app_label: str, **hints: Any) -> bool:
+        # Only the primary is migrated; every other alias is a replica (or, in tests, a
+        # mirror of the test database), which copies the primary.
+        return db == DEFAULT

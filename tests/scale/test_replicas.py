@@ -123,7 +123,7 @@ def test_the_router(replica):
             assert router.db_for_read(Registration) == "default"
         assert router.db_for_read(Registration) == "replica_1"
     assert router.allow_migrate("replica_1", "registry") is False
-    assert router.allow_migrate("default", "registry") is None
+    assert router.allow_migrate("default", "registry") is True
 
 
 def test_the_primary_only_tables_exist():
