@@ -47,6 +47,7 @@ REPORT_HANDLERS = frozenset({Role.CLERK, Role.REVIEWER})
 
 ACCESS: Final[dict[str, Rule]] = {
     # Owners' pages
+    "health": PUBLIC,  # the load balancer's health check (core.health)
     "owners:home": PUBLIC,
     "owners:register": PUBLIC,
     "owners:register_person": PUBLIC,

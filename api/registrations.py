@@ -13,9 +13,11 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from core.dbrouter import replica_ok
 from core.errors import ActionError
 from core.http import current_user as _user
 from core.http import pdf_response as _pdf
@@ -415,6 +417,7 @@ def _limit(request: HttpRequest, kind: str, factor: int = 1) -> None:
 
 
 @router.get("verify", response=VerifyOut, url_name="verify_number")
+@decorate_view(replica_ok)
 def verify_number(request: HttpRequest, number: str) -> dict[str, Any]:
     """A typed number, full or short form. Rate limited per address."""
     _limit(request, "number")
@@ -427,6 +430,7 @@ def verify_number(request: HttpRequest, number: str) -> dict[str, Any]:
 
 
 @router.get("verify/card", response=VerifyOut, url_name="verify_card")
+@decorate_view(replica_ok)
 def verify_card(request: HttpRequest, url: str) -> dict[str, Any]:
     """What a card's QR code holds (the whole URL): genuine, revoked or forged, and the
     machine's public facts when the card is genuine."""

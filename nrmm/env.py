@@ -114,3 +114,82 @@ def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Networ
         except ValueError:
             raise ImproperlyConfigured(f"{name}: {item!r} is not an address or network") from None
     return networks
+
+
+def replica_databases(urls: list[str], *, base_dir: Path) -> dict[str, dict[str, object]]:
+    """NRMM_REPLICA_URLS (DATABASE_URL-style, comma-separated) as aliases replica_1, ….
+    A test run treats each as a mirror of the test database instead of creating its own."""
+    replicas: dict[str, dict[str, object]] = {}
+    for number, url in enumerate(urls, start=1):
+        database = database_from_url(url, base_dir=base_dir)
+        database["TEST"] = {"MIRROR": "default"}
+        replicas[f"replica_{number}"] = database
+    return replicas
+
+
+def cache_from_url(url: str, *, debug: bool) -> dict[str, object]:
+    """Django CACHES["default"] from NRMM_CACHE_URL: redis://host:port/db (rediss:// for
+    TLS; several comma-separated, the first written, the others read), dummy:// (nothing
+    kept) or locmem:// (one cache per process: development only). Empty: locmem:// when
+    DEBUG is on, dummy:// when off, so that no production process keeps a cache of its own."""
+    url = url.strip()
+    if not url:
+        url = "locmem://" if debug else "dummy://"
+    scheme = urlsplit(url.split(",")[0].strip()).scheme
+    if scheme in {"redis", "rediss"}:
+        locations = [item.strip() for item in url.split(",") if item.strip()]
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": locations[0] if len(locations) == 1 else locations,
+            "KEY_PREFIX": "nrmm",
+        }
+    if scheme == "dummy":
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    if scheme == "locmem":
+        if not debug:
+            raise ImproperlyConfigured(
+                "NRMM_CACHE_URL=locmem:// keeps one cache per process; with DEBUG off use "
+                "redis://… (or leave it empty for no cache)"
+            )
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    raise ImproperlyConfigured(
+        f"NRMM_CACHE_URL scheme {scheme!r} is not supported (use redis://, rediss://, dummy://)"
+    )
+
+
+def s3_storage(
+    *,
+    bucket: str,
+    endpoint_url: str,
+    region: str,
+    access_key: str,
+    secret_key: str,
+    location: str,
+    addressing_style: str = "",
+) -> dict[str, object]:
+    """STORAGES["default"] on S3-compatible object storage (django-storages), for
+    NRMM_STORAGE=s3. Files stay private: the app reads and serves them itself (access
+    checks, no public URLs), so no ACL, no query-string signing needed by browsers."""
+    if not bucket:
+        raise ImproperlyConfigured("NRMM_STORAGE=s3 needs NRMM_S3_BUCKET")
+    options: dict[str, object] = {
+        "bucket_name": bucket,
+        "default_acl": None,
+        # Never overwrite: two files of one name get distinct names, as on a local disk.
+        "file_overwrite": False,
+        "location": location.strip("/"),
+    }
+    if endpoint_url:
+        options["endpoint_url"] = endpoint_url
+    if region:
+        options["region_name"] = region
+    if addressing_style:
+        # "path" for stores without per-bucket host names (MinIO, most on-premises ones).
+        if addressing_style not in ("path", "virtual", "auto"):
+            raise ImproperlyConfigured("NRMM_S3_ADDRESSING_STYLE: use path, virtual or auto")
+        options["addressing_style"] = addressing_style
+    if access_key or secret_key:
+        # Without them boto3 finds credentials itself (instance role, AWS_* variables).
+        options["access_key"] = access_key
+        options["secret_key"] = secret_key
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}

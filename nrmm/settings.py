@@ -9,12 +9,15 @@ from django.core.exceptions import ImproperlyConfigured
 
 from core.fieldcrypt import key_ring as field_key_ring
 from nrmm.env import (
+    cache_from_url,
     database_from_url,
     env_bool,
     env_int,
     env_list,
     env_networks,
     env_str,
+    replica_databases,
+    s3_storage,
     sqlite_database,
 )
 from rules.cardsig import key_ring
@@ -126,12 +129,46 @@ STATIC_ROOT = DATA_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("NRMM_MEDIA_ROOT", str(DATA_DIR / "media")))
 
+# --- Scale-out: several stateless app processes (docs/deploy.md) ---------------------------
+# Read replicas (DATABASE_URL-style, comma-separated) become aliases replica_1, …; the
+# router sends reads to one only inside @replica_ok views (public verification, statistics).
+DATABASES.update(replica_databases(env_list("NRMM_REPLICA_URLS", []), base_dir=BASE_DIR))
+NRMM_REPLICA_DATABASES = [alias for alias in DATABASES if alias.startswith("replica_")]
+DATABASE_ROUTERS = ["core.dbrouter.ReplicaRouter"]
+# Uploaded files: the local MEDIA_ROOT (one machine, `make run`) or S3-compatible object
+# storage shared by every app server and task worker (NRMM_STORAGE=s3).
+NRMM_STORAGE = env_str("NRMM_STORAGE", "local")
+if NRMM_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured(f"NRMM_STORAGE={NRMM_STORAGE!r}: use local or s3")
+STORAGES = {
+    "default": (
+        s3_storage(
+            bucket=env_str("NRMM_S3_BUCKET", ""),
+            endpoint_url=env_str("NRMM_S3_ENDPOINT_URL", ""),
+            region=env_str("NRMM_S3_REGION", ""),
+            access_key=env_str("NRMM_S3_ACCESS_KEY_ID", ""),
+            secret_key=env_str("NRMM_S3_SECRET_ACCESS_KEY", ""),
+            location=env_str("NRMM_S3_PREFIX", ""),
+            addressing_style=env_str("NRMM_S3_ADDRESSING_STYLE", ""),
+        )
+        if NRMM_STORAGE == "s3"
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Shared state lives in the database (sessions, rate limits, idempotency, tasks); the cache
+# is Redis in production (NRMM_CACHE_URL), never one per process.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+CACHES = {"default": cache_from_url(env_str("NRMM_CACHE_URL", ""), debug=DEBUG)}
+
 # --- Security (Django's deployment checklist; `manage.py check --deploy` is clean) ---------
 # NRMM_HTTPS: the platform is reached over HTTPS (on by default when DEBUG is off; a TLS
 # proxy in front sets X-Forwarded-Proto). It redirects plain HTTP, sends HSTS and keeps
 # the cookies to HTTPS. A local `make gunicorn` over plain HTTP needs NRMM_HTTPS=0.
 NRMM_HTTPS = env_bool("NRMM_HTTPS", not DEBUG)
 SECURE_SSL_REDIRECT = NRMM_HTTPS
+# The load balancer checks /healthz over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if NRMM_HTTPS else None
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if NRMM_HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = NRMM_HTTPS

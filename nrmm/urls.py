@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from api.api import api
+from core.health import health
 from core.views import bench_floor
 
 # A lost database answers 503 with Retry-After instead of 500 (core/unavailable.py).
@@ -22,4 +23,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("bench/", include(([path("floor/", bench_floor, name="floor")], "bench"))),
+    path("healthz", health, name="health"),  # the load balancer's check (docs/deploy.md)
 ]

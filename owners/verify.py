@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.constants import Role
+from core.dbrouter import replica_ok
 from core.http import jpeg_response
 from core.ratelimit import client_address, hit
 from registry.verification import (
@@ -63,6 +64,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@replica_ok
 def number(request: HttpRequest, number: str) -> HttpResponse:
     limited = _limited(request, "number")
     if limited:
@@ -79,6 +81,7 @@ def number(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require_GET
+@replica_ok
 def card(request: HttpRequest, number: str, proof: str) -> HttpResponse:
     limited = _limited(request, "scan", SCAN_FACTOR)
     if limited:
@@ -87,6 +90,7 @@ def card(request: HttpRequest, number: str, proof: str) -> HttpResponse:
 
 
 @require_GET
+@replica_ok
 def photo(request: HttpRequest, number: str, key: str) -> FileResponse:
     found = public_photo_file(number, key)
     if found is None:

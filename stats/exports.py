@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.constants import AccountKind
 from accounts.models import User, masked_id_number_of
+from core.dbrouter import replica_ok
 from core.http import current_user, pdf_response, xlsx_response
 from core.reference import city
 from core.xlsx import Cell
@@ -561,6 +562,7 @@ register_export(
 
 
 @require_GET
+@replica_ok
 def export_list(request: HttpRequest, name: str) -> StreamingHttpResponse:
     export = EXPORTS.get(name)
     if export is None:
@@ -651,6 +653,7 @@ def declaration_form_data(user: User, owner_ids: Sequence[int]) -> list[Declarat
 
 
 @require_GET
+@replica_ok
 def declaration_forms(request: HttpRequest, fmt: str) -> HttpResponse:
     """附件1 for the owners ticked on the owner search page: xlsx (one sheet per owner) or
     PDF (one form per owner). Owners with no machine the user may see are left out; if

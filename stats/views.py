@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.constants import Role
+from core.dbrouter import replica_ok
 from core.http import current_user, xlsx_response
 from core.reference import city
 from stats import charts
@@ -64,6 +65,7 @@ def _charts(board: Dashboard) -> dict[str, str]:
 
 
 @require_GET
+@replica_ok
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     today = timezone.localdate()
@@ -91,6 +93,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@replica_ok
 def download(request: HttpRequest, table: str) -> StreamingHttpResponse:
     """One of the dashboard's tables, as shown on the page with the same filters."""
     if table not in TABLE_PARTS:

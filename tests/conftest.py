@@ -1,5 +1,6 @@
 """Named people, built by hand, for every test that needs someone."""
 
+import copy
 import re
 
 import pytest
@@ -9,6 +10,20 @@ from accounts.constants import AccountKind, Department, Role
 from accounts.models import SmsMessage, User
 
 PASSWORD = "Secret-pass-2026"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A read replica for the router's tests (tests/scale/test_replicas.py): `replica_1`, a
+    test mirror of the default database. The router uses it only where a test names it in
+    settings.NRMM_REPLICA_DATABASES; tests that do not list it may not touch it."""
+    from django.conf import settings
+    from django.db import connections
+
+    if "replica_1" not in settings.DATABASES:
+        mirror = copy.deepcopy(connections.settings["default"])
+        mirror["TEST"] = {**mirror.get("TEST", {}), "MIRROR": "default"}
+        settings.DATABASES["replica_1"] = mirror
 
 
 @pytest.fixture(autouse=True)

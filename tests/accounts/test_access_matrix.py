@@ -30,6 +30,7 @@ OWNER_SIDE = {PERSON, ORG, CLERK}
 
 # (view name, method, path, roles allowed)
 MATRIX = [
+    ("health", "get", "/healthz", EVERYONE),
     ("owners:home", "get", "/", EVERYONE),
     ("owners:register", "get", "/register/", EVERYONE),
     ("owners:register_person", "get", "/register/person/", EVERYONE),
