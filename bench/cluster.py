@@ -143,6 +143,10 @@ class Cluster:
             "NRMM_S3_ACCESS_KEY_ID": "cluster",
             "NRMM_S3_SECRET_ACCESS_KEY": "cluster",
             "NRMM_S3_ADDRESSING_STYLE": "path",
+            # Production refuses to start without field keys (ID numbers are encrypted at
+            # rest); every server of the cluster shares these test-only ones.
+            "NRMM_FIELD_KEYS": "bnJtbS1iZW5jaC1vbmx5LWVuY3J5cHRpb24ta2V5ISE=",
+            "NRMM_FIELD_HASH_KEY": "bnJtbS1iZW5jaC1vbmx5LWtleWVkLWhhc2gta2V5ISE=",
             "NRMM_CACHE_URL": self.cache_url,
             "NRMM_TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
             "NRMM_STAFF_TOTP_REQUIRED": "0",

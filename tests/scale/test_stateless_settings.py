@@ -27,6 +27,8 @@ PRODUCTION = {
     "NRMM_S3_BUCKET": "nrmm-media",
     "NRMM_S3_ENDPOINT_URL": "https://s3.example.gov.cn",
     "NRMM_CACHE_URL": "redis://cache:6379/0",
+    "NRMM_FIELD_KEYS": "bnJtbS1iZW5jaC1vbmx5LWVuY3J5cHRpb24ta2V5ISE=",
+    "NRMM_FIELD_HASH_KEY": "bnJtbS1iZW5jaC1vbmx5LWtleWVkLWhhc2gta2V5ISE=",
     "NRMM_TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
 }
 
