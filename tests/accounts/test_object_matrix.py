@@ -33,7 +33,6 @@ chain, row counts and the status of every object are compared before and after.
 from __future__ import annotations
 
 import copy
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -145,6 +144,9 @@ class Route:
     # Only an organisation's main account (not people, agents or its staff): the view refuses
     # everyone else with 403 whatever the id, as accounts.access refuses a role.
     org_only: bool = False
+    # A page or endpoint without an object id that lists machines: who may see each side's
+    # machines in it (by their serials, names and numbers in HTML and JSON answers).
+    lists: frozenset[str] = OWNER_SIDE | DISTRICT_AND_CITY
 
     @property
     def has_object(self) -> bool:
@@ -172,6 +174,9 @@ RECTIFICATION = OWNER_SIDE | CHECK
 # A fleet (its imports) is the owner's account's and its staff's; an agent acts for an owner
 # one declaration at a time and sees only their own fleet.
 FLEET = frozenset({OWNER, ORG_STAFF})
+
+# Lookups by a typed number show it back: they get one that is nobody's (a number is public).
+NO_SUCH_NUMBER = "沪Z4-99999"
 
 # fmt: off
 ROUTES: dict[str, Route] = {
@@ -206,10 +211,10 @@ ROUTES: dict[str, Route] = {
     "owners:registration_form": page(ids={"pk": "registration"}, reach=OWNER_SIDE),
     "owners:registration_photo": page(ids={"pk": "sign_photo"}, reach=OWNER_SIDE),
     # --- public verification (numbers and card proofs are public, not objects of anyone) ---
-    "verify:lookup": page(query="number=沪L4-00001"),
-    "verify:number": page(fixed={"number": "沪L4-00001"}),
-    "verify:card": page(fixed={"number": "沪L4-00001", "proof": "1.s1.x"}),
-    "verify:photo": page(fixed={"number": "沪L4-00001", "key": "0123456789abcdef"}),
+    "verify:lookup": page(query=f"number={NO_SUCH_NUMBER}"),
+    "verify:number": page(fixed={"number": NO_SUCH_NUMBER}),
+    "verify:card": page(fixed={"number": NO_SUCH_NUMBER, "proof": "1.s1.x"}),
+    "verify:photo": page(fixed={"number": NO_SUCH_NUMBER, "key": "0123456789abcdef"}),
     # --- back office ---
     "backoffice:login": page(),
     "backoffice:login_code": page(),
@@ -231,7 +236,7 @@ ROUTES: dict[str, Route] = {
     "backoffice:cards_pdf": page(query="ids={credential}", reach=DISTRICT_AND_CITY),
     "backoffice:credential_file": page(ids={"pk": "credential"}, fixed={"kind": "sign.svg"}, reach=DISTRICT_AND_CITY),  # noqa: E501
     "backoffice:collect": page("post", ids={"pk": "credential"}, reach=DISTRICT),
-    "backoffice:collection": page(query="q=沪L4-00001"),
+    "backoffice:collection": page(query=f"q={NO_SUCH_NUMBER}"),
     "backoffice:sign_photo": page(ids={"pk": "sign_photo"}, reach=DISTRICT_AND_CITY),
     "backoffice:sign_photo_confirm": page("post", ids={"pk": "sign_photo"}, reach=DISTRICT),
     "backoffice:sign_photo_reject": page("post", ids={"pk": "sign_photo"}, reach=DISTRICT),
@@ -240,13 +245,13 @@ ROUTES: dict[str, Route] = {
     "backoffice:registration_form_pdf": page(ids={"pk": "registration"}, reach=DISTRICT_AND_CITY),
     # --- inspections ---
     "inspections:home": page(),
-    "inspections:new": page("get,post", query="number=沪L4-00001"),
-    "inspections:mine": page(),
+    "inspections:new": page("get,post", query=f"number={NO_SUCH_NUMBER}"),
+    "inspections:mine": page(lists=CHECK | OWNER_SIDE),
     "inspections:check": page(ids={"pk": "spot_check"}, reach=CHECK),
     "inspections:photo": page(ids={"pk": "spot_check_photo"}, reach=CHECK),
     "inspections:order": page("post", ids={"pk": "spot_check"}, reach=DISTRICT),
     "inspections:district_checks": page(),
-    "inspections:rectifications": page(),
+    "inspections:rectifications": page(lists=CHECK | OWNER_SIDE),
     "inspections:rectification": page(ids={"pk": "rectification"}, reach=RECTIFICATION),
     "inspections:answer": page("post", ids={"pk": "rectification"}, reach=OWNER_SIDE),
     "inspections:close": page("post", ids={"pk": "rectification"}, reach=DISTRICT),
@@ -352,7 +357,7 @@ ROUTES: dict[str, Route] = {
     "api:staff_credential_file": api(ids={"pk": "credential"}, fixed={"kind": "sign.svg"}, reach=DISTRICT_AND_CITY),  # noqa: E501
     "api:staff_sign_photo_confirm": api(ids={"pk": "sign_photo"}, reach=DISTRICT),
     "api:staff_sign_photo_reject": api(ids={"pk": "sign_photo"}, reach=DISTRICT, body={"reason": "x"}),  # noqa: E501
-    "api:verify_number": api(query="number=沪L4-00001"),
+    "api:verify_number": api(query=f"number={NO_SUCH_NUMBER}"),
     "api:verify_card": api(query="url=x"),
     "api:verify_keys": api(),
     # --- API: inspections ---
@@ -494,8 +499,13 @@ _SCHEMA_VIEWS = {"api:openapi-json", "api:openapi-view", "api:api-root"}
 # --- the world ---------------------------------------------------------------------------------
 
 
+def _marked(serial: str) -> dict[str, str]:
+    """A machine whose serial and name (shown in lists) say whose it is."""
+    return {"factory_serial": serial, "machine_name": serial}
+
+
 def _registered(owner: User, reviewer: User, district: str, serial: str):
-    declaration = declare(owner, start={"district": district}, basic={"factory_serial": serial})
+    declaration = declare(owner, start={"district": district}, basic=_marked(serial))
     return registry_actions.approve(acting_user=reviewer, declaration=declaration)
 
 
@@ -522,9 +532,9 @@ def _side(
     org_staff: User,
     consent: AgentConsent,
     address: str,
-) -> dict[str, int]:
-    draft = declare(owner, submit=False, start={"district": district})
-    submitted = declare(owner, start={"district": district}, basic={"factory_serial": f"SUB{tag}"})
+) -> dict[str, Any]:
+    draft = declare(owner, submit=False, start={"district": district}, basic=_marked(f"DRF{tag}"))
+    submitted = declare(owner, start={"district": district}, basic=_marked(f"SUB{tag}"))
     registration = _registered(owner, reviewer, district, f"REG{tag}")
     sign_photo = _collected_with_sign_photo(registration, owner, clerk)
     failing = _registered(owner, reviewer, district, f"CHK{tag}")
@@ -581,6 +591,11 @@ def _side(
         "org_staff": org_staff.pk,
         "import_job": job.pk,
         "owner": owner.pk,
+        "markers": [
+            *(f"{kind}{tag}" for kind in ("DRF", "SUB", "REG", "CHK")),
+            registration.short_number,
+            failing.short_number,
+        ],
     }
 
 
@@ -616,7 +631,7 @@ def _org_staff(org: User, phone: str) -> User:
 @dataclass
 class World:
     users: dict[str, User]
-    objects: dict[str, dict[str, int]]  # side -> kind -> id
+    objects: dict[str, dict[str, Any]]  # side -> kind -> id, and "markers" of its machines
     clients: dict[str, Client]
     cookies: dict[str, Any]
     tokens: dict[str, str]
@@ -733,17 +748,38 @@ _WATCHED = [
 ]
 
 
-def snapshot() -> str:
-    counts = ", ".join(
-        f"(SELECT COUNT(*) FROM {connection.ops.quote_name(m._meta.db_table)})"
-        for m in _STATE_MODELS
-    )
+def _snapshot_sql() -> tuple[str, list[Any]]:
+    """One query: the row count of every table, and for each watched column the sum of the
+    ids in each of its values (any object moving from one value to another changes a sum)."""
+    quote = connection.ops.quote_name
+    parts = [f"(SELECT COUNT(*) FROM {quote(m._meta.db_table)})" for m in _STATE_MODELS]
+    params: list[Any] = []
+    for app, model_name, name in _WATCHED:
+        model = apps.get_model(app, model_name)
+        column = model._meta.get_field(name)
+        table, pk, col = (
+            quote(model._meta.db_table),
+            quote(model._meta.pk.column),  # type: ignore[union-attr]
+            quote(column.column),
+        )
+        if column.choices:
+            values: list[Any] = [value for value, _label in column.choices]
+        elif column.get_internal_type() == "BooleanField":
+            values = [True]
+        else:
+            values = [None]
+        for value in values:
+            where = f"{col} IS NOT NULL" if value is None else f"{col} = %s"
+            parts.append(f"(SELECT COALESCE(SUM({pk}), 0) FROM {table} WHERE {where})")
+            params += [] if value is None else [value]
+    return "SELECT " + ", ".join(parts), params
+
+
+def snapshot() -> tuple[Any, ...]:
+    sql, params = _snapshot_sql()
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {counts}")
-        state = [cursor.fetchone()]
-    for app, model, column in _WATCHED:
-        state.append(list(apps.get_model(app, model).objects.order_by("pk").values_list(column)))
-    return hashlib.sha256(repr(state).encode()).hexdigest()
+        cursor.execute(sql, params)
+        return tuple(cursor.fetchone())
 
 
 # --- the matrix ----------------------------------------------------------------------------
@@ -793,6 +829,13 @@ def _body(name: str, method: str) -> dict[str, Any]:
     return {"data": {}}
 
 
+def _text(response: Any) -> str:
+    kind = response.get("Content-Type", "")
+    if response.streaming or not kind.startswith(("text/html", "application/json")):
+        return ""  # files (xlsx, pdf) are not searched
+    return response.content.decode(errors="replace")
+
+
 def _refused_for_role(path: str, person: str, response: Any) -> bool:
     if path.startswith("/api/"):
         return response.status_code == (401 if person == ANON else 403)
@@ -830,10 +873,58 @@ def test_object_matrix(world, name, method, person, side):
         if path.startswith("/api/"):
             assert response.json()["error"]["code"] == "not_found", where
     elif side is None:
-        # No object: only the role matters (a public lookup may well answer 404).
+        # No object: only the role matters (a public lookup may well answer 404), and a list
+        # shows no machine of a side the person may not see.
         assert not _refused_for_role(path, person, response), f"{where}: {status}, refused"
+        text = _text(response)
+        for other in SIDES:
+            if person in {SIDES[other][relation] for relation in route.lists}:
+                continue
+            shown = [marker for marker in world.objects[other]["markers"] if marker in text]
+            assert not shown, f"{where}: shows side {other}'s machines {shown}"
     else:
         assert status not in (401, 403, 404), f"{where}: {status}, expected to be let in"
         assert not (status == 302 and "login/" in response["Location"]), where
     if outcome != "ok":
         assert after == before, f"{where}: refused, yet the database changed"
+
+
+# The list check above looks for serials; these prove the serials do show where they should,
+# so the check is not vacuous.
+@pytest.mark.parametrize(
+    ("path", "person", "side"),
+    [
+        ("/declarations/", OWNER_A, "A"),
+        ("/declarations/", AGENT_A, "A"),
+        ("/fleet/", ORG_STAFF_B, "B"),
+        ("/staff/review/", REVIEWER_L, "A"),
+        ("/staff/registrations/", CLERK_K, "B"),
+        ("/inspect/mine/", INSPECTOR, "A"),
+        ("/api/v1/declarations", OWNER_B, "B"),
+        ("/api/v1/review/declarations", CITY_ADMIN, "B"),
+    ],
+)
+def test_lists_show_the_machines_they_should(world, path, person, side):
+    client = world.clients[person]
+    client.cookies = copy.copy(world.cookies[person])
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {world.tokens[person]}"}
+    response = client.get(path, **(headers if path.startswith("/api/") else {}))
+    assert response.status_code == 200
+    text = _text(response)
+    assert any(marker in text for marker in world.objects[side]["markers"]), text[-2000:]
+
+
+def test_the_snapshot_sees_a_status_move_and_a_new_row(world):
+    from core import audit
+    from registry.constants import DeclarationStatus
+    from registry.models import Declaration
+
+    before = snapshot()
+    Declaration.objects.filter(pk=world.objects["A"]["draft"]).update(
+        status=DeclarationStatus.SUBMITTED
+    )
+    moved = snapshot()
+    assert moved != before
+    owner = world.users[OWNER_A]
+    audit.record("agent.consent_granted", actor=owner, target=owner, data={})
+    assert snapshot() != moved
