@@ -77,7 +77,7 @@ NOW = "2026-11-23 10:00 +0800"  # a Monday inside the holiday table (review dead
 ANON = "anonymous"
 OWNER_A = "owner_a"  # a person; side A's machines are in 浦东 (L)
 AGENT_A = "agent_a"  # a person acting for owner A with consent
-AGENT_NONE = "agent_revoked"  # had owner A's consent and lost it
+AGENT_NONE = "agent_revoked"  # had owner A's consent and lost it; asked B, never granted
 OWNER_B = "owner_b"  # an organisation; side B's machines are in 闵行 (K)
 ORG_STAFF_B = "org_staff_b"  # a staff login of organisation B
 CLERK_L, REVIEWER_L = "clerk_L", "reviewer_L"
@@ -664,6 +664,10 @@ def build_world() -> World:
     lost = _consent(agent_none, owner_a)
     account_actions.withdraw_agent_consent(acting_user=owner_a, consent=lost)
     consent_b = _consent(agent_b, owner_b)
+    # ...and has asked owner B, who never passed on the code: not granted either.
+    account_actions.request_agent_consent(
+        acting_user=agent_none, owner_phone=owner_b.phone, owner_name=owner_b.name
+    )
     objects = {
         "A": _side(
             "A",
