@@ -33,6 +33,7 @@ chain, row counts and the status of every object are compared before and after.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -150,7 +151,11 @@ class Route:
 
     @property
     def has_object(self) -> bool:
-        return bool(self.ids) or "{" in self.query
+        return bool(self.ids) or "{" in self.query or self.ids_in_body
+
+    @property
+    def ids_in_body(self) -> bool:
+        return "{" in repr(self.body)
 
 
 def page(methods: str = "get", **kwargs: Any) -> Route:
@@ -230,8 +235,9 @@ ROUTES: dict[str, Route] = {
     "backoffice:intake": page("get,post", query="q=张"),
     "backoffice:overdue": page(),
     "backoffice:credentials": page(),
-    "backoffice:credentials_produce": page("post"),
-    "backoffice:credentials_notify": page("post"),
+    # Batches name their objects in the body: another's id is answered as a missing one.
+    "backoffice:credentials_produce": page("post", body={"ids": "{credential}"}, reach=DISTRICT),
+    "backoffice:credentials_notify": page("post", body={"ids": "{credential}", "place": "窗口"}, reach=DISTRICT),  # noqa: E501
     "backoffice:signs_pdf": page(query="ids={credential}", reach=DISTRICT_AND_CITY),
     "backoffice:cards_pdf": page(query="ids={credential}", reach=DISTRICT_AND_CITY),
     "backoffice:credential_file": page(ids={"pk": "credential"}, fixed={"kind": "sign.svg"}, reach=DISTRICT_AND_CITY),  # noqa: E501
@@ -289,7 +295,7 @@ ROUTES: dict[str, Route] = {
     "fleets:staff_disable": page("post", ids={"pk": "org_staff"}, reach=frozenset({OWNER}), org_only=True),  # noqa: E501
     "fleets:staff_enable": page("post", ids={"pk": "org_staff"}, reach=frozenset({OWNER}), org_only=True),  # noqa: E501
     "fleets:machines": page(),
-    "fleets:submit_many": page("post"),
+    "fleets:submit_many": page("post", body={"ids": "{draft}"}, reach=FILER),
     "fleets:imports": page(),
     "fleets:template": page(),
     "fleets:import_job": page(ids={"pk": "import_job"}, reach=FLEET),
@@ -325,7 +331,7 @@ ROUTES: dict[str, Route] = {
     "api:org_staff_enable": api(ids={"pk": "org_staff"}, reach=frozenset({OWNER}), org_only=True),
     # --- API: declarations and review ---
     "api:fleet": api(),
-    "api:declarations_submit_many": api(),
+    "api:declarations_submit_many": api(body={"ids": ["{draft}"]}, reach=FILER),
     "api:imports": api(),
     "api:import_template": api(),
     "api:import": api(ids={"pk": "import_job"}, reach=FLEET),
@@ -351,8 +357,8 @@ ROUTES: dict[str, Route] = {
     "api:registration_guide": api(ids={"pk": "registration"}, reach=OWNER_SIDE),
     "api:registration_form": api(ids={"pk": "registration"}, reach=OWNER_SIDE),
     "api:staff_credentials": api(),
-    "api:staff_credentials_produce": api(body={"ids": []}),
-    "api:staff_credentials_notify": api(),
+    "api:staff_credentials_produce": api(body={"ids": ["{credential}"]}, reach=DISTRICT),
+    "api:staff_credentials_notify": api(body={"ids": ["{credential}"], "place": "窗口"}, reach=DISTRICT),  # noqa: E501
     "api:staff_collect": api(ids={"pk": "credential"}, reach=DISTRICT, body={"pickup_code": "000000"}),  # noqa: E501
     "api:staff_credential_file": api(ids={"pk": "credential"}, fixed={"kind": "sign.svg"}, reach=DISTRICT_AND_CITY),  # noqa: E501
     "api:staff_sign_photo_confirm": api(ids={"pk": "sign_photo"}, reach=DISTRICT),
@@ -821,16 +827,28 @@ def cases() -> Iterator[Any]:
                     yield pytest.param(name, method, person, side, id=label)
 
 
-def _body(name: str, method: str) -> dict[str, Any]:
+MISSING = 99_999_999  # an id no object has
+
+
+def _fill(value: Any, objects: dict[str, Any]) -> Any:
+    """A body value with its "{kind}" placeholders replaced by the side's ids."""
+    if callable(value):
+        return value()
+    if isinstance(value, list):
+        return [_fill(item, objects) for item in value]
+    if isinstance(value, str) and "{" in value:
+        return value.format(**objects)
+    return value
+
+
+def _body(name: str, method: str, objects: dict[str, Any]) -> dict[str, Any]:
     route, found = ROUTES[name], URLCONF[name]
     if method in ("get", "head"):
         return {}
-    if found.api_methods:
-        body = {k: (v() if callable(v) else v) for k, v in (route.body or {}).items()}
-        if found.api_body == "multipart":
-            return {"data": body}
+    body = {key: _fill(value, objects) for key, value in (route.body or {}).items()}
+    if found.api_methods and found.api_body != "multipart":
         return {"data": body, "content_type": "application/json"}
-    return {"data": {}}
+    return {"data": body}
 
 
 def _text(response: Any) -> str:
@@ -838,6 +856,19 @@ def _text(response: Any) -> str:
     if response.streaming or not kind.startswith(("text/html", "application/json")):
         return ""  # files (xlsx, pdf) are not searched
     return response.content.decode(errors="replace")
+
+
+def _error_code(response: Any) -> str:
+    if response.get("Content-Type", "").startswith("application/json"):
+        body = response.json()
+        if isinstance(body, dict):
+            return str(body.get("error", {}).get("code", ""))
+    return ""
+
+
+def _shape(response: Any) -> str:
+    """The answer with every number taken out: another's id and a missing one read alike."""
+    return re.sub(r"\d+", "#", _text(response))
 
 
 def _refused_for_role(path: str, person: str, response: Any) -> bool:
@@ -863,14 +894,25 @@ def test_object_matrix(world, name, method, person, side):
         headers["HTTP_AUTHORIZATION"] = f"Bearer {world.tokens[person]}"
     client.cookies = copy.copy(world.cookies[person])  # a logout must not log the next one out
     cache.clear()  # rate limits: each request on its own
+    objects = world.objects[side] if side else {}
     before = snapshot()
-    response = getattr(client, method)(path, **_body(name, method), **headers)
+    response = getattr(client, method)(path, **_body(name, method, objects), **headers)
     after = snapshot() if outcome != "ok" else before
     status = response.status_code
     where = f"{method.upper()} {path} as {person}"
     assert status < 500, f"{where}: {status}"
     if outcome == "role":
         assert _refused_for_role(path, person, response), f"{where}: {status}, expected refusal"
+    elif outcome == "404" and route.ids_in_body:
+        # A batch: another's id must be answered exactly as an id nobody has.
+        missing = dict.fromkeys(objects, MISSING)
+        client.cookies = copy.copy(world.cookies[person])
+        alike = getattr(client, method)(path, **_body(name, method, missing), **headers)
+        assert after == snapshot(), f"{where}: refused, yet the database changed"
+        assert status == alike.status_code, f"{where}: {status}, for an id nobody has {alike}"
+        assert _error_code(response) == _error_code(alike), where
+        if path.startswith("/api/"):  # (pages carry a fresh CSRF token each time)
+            assert _shape(response) == _shape(alike), f"{where}: {response.content[:300]!r}"
     elif outcome == "404":
         hint = " (give the row a valid `body`)" if status in (400, 422) else ""
         assert status == 404, f"{where}: {status}, expected 404 (not theirs){hint}"
