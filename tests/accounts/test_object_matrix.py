@@ -155,7 +155,7 @@ class Route:
 
     @property
     def ids_in_body(self) -> bool:
-        return "{" in repr(self.body)
+        return re.search(r"\{[a-z_]+\}", repr(self.body)) is not None
 
 
 def page(methods: str = "get", **kwargs: Any) -> Route:
