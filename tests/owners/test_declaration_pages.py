@@ -225,6 +225,15 @@ class TestErrors:
         assert missing.status_code == 400 and "请选择要上传的照片" in page(missing)
         assert not DeclarationPhoto.objects.exists()
 
+    def test_a_post_without_photo_or_kind_is_a_form_error_not_a_500(self, owner):
+        # Found by tests/accounts/test_object_matrix.py: the message's template fell back on
+        # errors.kind as a filter argument, which Django resolves strictly.
+        client = logged_in(owner)
+        pk = start(client)
+        response = client.post(f"/declarations/{pk}/photos/", {})
+        assert response.status_code == 400
+        assert "请选择要上传的照片" in page(response)
+
     def test_upload_keeps_the_unsaved_nameplate_choice(self, owner):
         client = logged_in(owner)
         pk = start(client)
