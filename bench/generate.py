@@ -172,5 +172,5 @@ def measure(machines: int) -> list[dict[str, str]]:
 
 
 if __name__ == "__main__":
-    for row in measure(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000):
+    for row in measure(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000):
         print(" | ".join(f"{k}: {v}" for k, v in row.items()))
