@@ -308,8 +308,14 @@ def cursor_of() -> Any:
     return connection.connection.cursor()
 
 
-def _utc_text(value: datetime) -> str:
+def _utc_text(value: datetime | str) -> str:
+    if isinstance(value, str):  # the generator's moments, already text with their offset
+        value = datetime.fromisoformat(value)
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+
+
+def _date_text(value: date | str) -> str:
+    return value if isinstance(value, str) else value.isoformat()
 
 
 def _adapter(field: models.Field[Any, Any]) -> Any:
@@ -318,7 +324,7 @@ def _adapter(field: models.Field[Any, Any]) -> Any:
     if isinstance(field, models.DateTimeField):
         return _utc_text
     if isinstance(field, models.DateField):
-        return date.isoformat
+        return _date_text
     if isinstance(field, models.DecimalField):
         return str
     if isinstance(field, models.JSONField):
@@ -682,6 +688,7 @@ def generate(
         took_choices = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 16, 2, 3, 5)
         abbreviation = c.abbreviation
         electric = "电动"
+        now_text = str(now)
         generated = "生成数据"
         review_days = REVIEW_WORKING_DAYS
 
@@ -732,6 +739,10 @@ def generate(
                 due = dues(submitted_day, review_days)
             else:
                 submitted_at = due = None
+            # Each moment as text once: it goes into up to five columns of four tables.
+            sub_text = None if submitted_at is None else str(submitted_at)
+            dec_text = None if decided_at is None else str(decided_at)
+            produced_text = str(produced)
             in_plant = machine_type.in_plant
             engine = fuel != electric
             declarations.append(
@@ -749,13 +760,13 @@ def generate(
                     mtype,
                     machine_models[model_index[mtype] * 810 + pk % 810],
                     MAKERS[pk % 8],
-                    produced,
+                    produced_text,
                     f"SN{pk:010d}",
                     acquired,
                     f"沪场{pk % 100000:05d}" if in_plant else "",
                     fuel,
                     MAKERS[(pk // 7) % 8] if engine else "",
-                    produced if engine else None,
+                    produced_text if engine else None,
                     engine_models[pk % 900] if engine else "",
                     f"ES{pk:09d}" if engine else "",
                     powers[pk * 37 % 2850] if engine else None,
@@ -765,11 +776,11 @@ def generate(
                     generated if submitted else "",
                     submitted and (submitted_day - acquired).days > 30,
                     1 if submitted else 0,
-                    submitted_at,
+                    sub_text,
                     due,
-                    decided_at,
-                    submitted_at or office(submitted_day, rng),
-                    decided_at or submitted_at or now,
+                    dec_text,
+                    sub_text or office(submitted_day, rng),
+                    dec_text or sub_text or now_text,
                 )
             )
             if submitted:
@@ -777,11 +788,11 @@ def generate(
                     (
                         round_id,
                         pk,
-                        submitted_at,
+                        sub_text,
                         owner,
                         decision,
                         reviewers[district] if decision else None,
-                        decided_at,
+                        dec_text,
                         "" if decision in ("", approved) else generated,
                     )
                 )
@@ -810,7 +821,7 @@ def generate(
                     rule,
                     reg_status,
                     reviewers[district],
-                    decided_at,
+                    dec_text,
                     district,
                     decided_at.date(),
                 )
@@ -823,6 +834,7 @@ def generate(
                     registration_id,
                     district,
                     decided_at,
+                    dec_text,
                     reg_status,
                     today,
                     now,
@@ -922,6 +934,7 @@ def _credential(
     registration: int,
     district: str,
     approved_at: datetime,
+    approved_text: str | None,
     reg_status: str,
     today: date,
     now: datetime,
@@ -934,13 +947,13 @@ def _credential(
     age = (today - approved_at.date()).days
     if reg_status != _VALID:
         revoked = min(approved_at + timedelta(days=max(age // 2, 1)), now)
-        return (pk, registration, _REVOKED, district, signature, approved_at,
+        return (pk, registration, _REVOKED, district, signature, approved_text,
                 None, None, None, "", "", None, "", None, None, revoked,
                 _REVOKED_REASON)  # fmt: skip
     # A recent approval cannot be far along: one stage per three days at most.
     step = min(_STEP[status], 5, age // 3)
     if step == 0:
-        return (pk, registration, _ORDER[0], district, signature, approved_at,
+        return (pk, registration, _ORDER[0], district, signature, approved_text,
                 None, None, None, "", "", None, "", None, None, None, "")  # fmt: skip
 
     def at(offset: int) -> datetime:
@@ -961,7 +974,7 @@ def _credential(
         photo_due = collected.date() + timedelta(days=SIGN_PHOTO_DAYS)
     if step >= 5:
         fixed = at(9)
-    return (pk, registration, _ORDER[step], district, signature, approved_at, produced,
+    return (pk, registration, _ORDER[step], district, signature, approved_text, produced,
             notice_due, notified, place, pickup, collected, collector, photo_due, fixed,
             None, "")  # fmt: skip
 
