@@ -16,8 +16,8 @@ from accounts.models import User
 from accounts.queries import fleet_owner
 from catalogue.lookup import lookup
 from core.errors import ActionError
+from core.http import api_page, jpeg_response
 from core.http import current_user as _user
-from core.http import jpeg_response
 from photos.processing import MAX_UPLOAD_BYTES
 from registry import actions
 from registry.access import (
@@ -168,9 +168,13 @@ def declaration_dict(d: Declaration, *, with_rounds: bool = True) -> dict[str, A
 
 
 @router.get("declarations", response=list[DeclarationOut], url_name="declarations")
-def list_declarations(request: HttpRequest) -> list[dict[str, Any]]:
-    """编码登记进展: every declaration of the user and of the owners they act for."""
-    return [declaration_dict(d, with_rounds=False) for d in progress_list(_user(request))]
+def list_declarations(
+    request: HttpRequest, page: int | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """编码登记进展: every declaration of the user and of the owners they act for, newest
+    first; with `page` and/or `limit`, one page of them (core.http.api_page)."""
+    rows = api_page(progress_list(_user(request)), page, limit)
+    return [declaration_dict(d, with_rounds=False) for d in rows]
 
 
 @router.post("declarations", response={201: DeclarationOut}, url_name="declarations")

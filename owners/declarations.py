@@ -8,6 +8,8 @@ access is enforced by accounts.middleware.AccessMiddleware."""
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -42,6 +44,8 @@ from registry.steps import ID_GROUPS, PHOTOS, START, STEP_FIELDS, STEP_TITLES, c
 from rules.emission import determine_stage, stage_label
 
 SUMMARY = wizard.SUMMARY_STEP
+
+PROGRESS_PAGE_SIZE = 50
 
 
 # --- small helpers --------------------------------------------------------------------------
@@ -124,11 +128,14 @@ def _editable_or_redirect(declaration: Declaration) -> HttpResponse | None:
 
 @require_GET
 def declarations(request: HttpRequest) -> HttpResponse:
-    """Every declaration the user follows, with the latest reviewer's decision. The list
-    costs the same few queries however long it is (latest rounds in one prefetch)."""
+    """Every declaration the user follows, with the latest reviewer's decision, newest
+    first, PROGRESS_PAGE_SIZE a page. A page costs the same few queries however long the
+    list is (latest rounds in one prefetch)."""
     user = _current(request)
+    # A fleet may follow thousands of machines: a page at a time, the same queries each.
+    page = _progress_page(with_latest_round(progress_list(user)), request.GET.get("page"))
     rows = []
-    for d in with_latest_round(progress_list(user)):
+    for d in page.object_list:
         latest = d.latest_rounds[0] if d.latest_rounds else None  # type: ignore[attr-defined]
         decided = latest is not None and latest.decision in (Decision.RETURNED, Decision.REFUSED)
         registration = getattr(d, "registration", None)
@@ -146,7 +153,20 @@ def declarations(request: HttpRequest) -> HttpResponse:
                 "editable": d.status in EDITABLE,
             }
         )
-    return render(request, "owners/declarations.html", {"rows": rows})
+    return render(request, "owners/declarations.html", {"rows": rows, "page": page})
+
+
+def _progress_page(declarations: QuerySet[Declaration], number: str | None) -> Page:
+    """A page of the list. Most owners follow fewer than a page: their first page is read
+    with one row more than fits, and when that row is not there the list is known whole,
+    so the page costs no COUNT query."""
+    paginator = Paginator(declarations, PROGRESS_PAGE_SIZE)
+    if number in (None, "", "1"):
+        first = list(declarations[: PROGRESS_PAGE_SIZE + 1])
+        if len(first) <= PROGRESS_PAGE_SIZE:
+            paginator.count = len(first)
+            return Page(first, 1, paginator)
+    return paginator.get_page(number)
 
 
 # --- start ----------------------------------------------------------------------------------

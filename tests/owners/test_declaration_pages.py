@@ -409,7 +409,8 @@ class TestProgressQueries:
         assert one == ten
         client = logged_in(agent)
         client.get("/account/")
-        with django_assert_max_num_queries(5):
+        # Session, user, the owners acted for, the page, its cards, its rounds.
+        with django_assert_max_num_queries(6):
             client.get("/declarations/")
 
 
