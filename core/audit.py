@@ -70,7 +70,9 @@ def written_last() -> Iterator[None]:
 
 
 def _chain_and_save(entries: list[AuditEntry]) -> None:
-    with transaction.atomic():
+    # No savepoint inside an action's transaction (two round trips while the head is
+    # locked): an entry that cannot be written fails the whole action, as it must.
+    with transaction.atomic(savepoint=False):
         head = _locked_head()
         # The time is taken under the lock, so times follow the chain's order.
         at = _to_the_millisecond(timezone.now())

@@ -165,7 +165,7 @@ def _progress_page(declarations: QuerySet[Declaration], number: str | None) -> P
         first = list(declarations[: PROGRESS_PAGE_SIZE + 1])
         if len(first) <= PROGRESS_PAGE_SIZE:
             paginator.count = len(first)
-            return Page(first, 1, paginator)
+        return Page(first[:PROGRESS_PAGE_SIZE], 1, paginator)
     return paginator.get_page(number)
 
 

@@ -56,7 +56,8 @@ def issue_credential(
     transaction (approval, reissue, new number) or its own. new_registration: the
     registration was created in the caller's transaction, so it has no issue yet and no
     one else can see it: no lock and no look-up (the approval holds the number counter)."""
-    with transaction.atomic():
+    # No savepoint: a failure here fails the caller's whole action anyway.
+    with transaction.atomic(savepoint=False):
         last = None
         if not new_registration:
             # Serialise issues of one registration: the registration row is the lock.
