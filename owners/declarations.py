@@ -5,10 +5,10 @@ registry.actions and show its Chinese messages next to the fields.
 Object access goes through registry.access (404 alike for missing and not yours); role
 access is enforced by accounts.middleware.AccessMiddleware."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -134,8 +134,10 @@ def declarations(request: HttpRequest) -> HttpResponse:
     user = _current(request)
     # A fleet may follow thousands of machines: a page at a time, the same queries each.
     page = _progress_page(with_latest_round(progress_list(user)), request.GET.get("page"))
+    if not page.rows and page.has_previous:
+        return redirect("owners:declarations")  # past the end (a stale link): the first page
     rows = []
-    for d in page.object_list:
+    for d in page.rows:
         latest = d.latest_rounds[0] if d.latest_rounds else None  # type: ignore[attr-defined]
         decided = latest is not None and latest.decision in (Decision.RETURNED, Decision.REFUSED)
         registration = getattr(d, "registration", None)
@@ -156,17 +158,38 @@ def declarations(request: HttpRequest) -> HttpResponse:
     return render(request, "owners/declarations.html", {"rows": rows, "page": page})
 
 
-def _progress_page(declarations: QuerySet[Declaration], number: str | None) -> Page:
-    """A page of the list. Most owners follow fewer than a page: their first page is read
-    with one row more than fits, and when that row is not there the list is known whole,
-    so the page costs no COUNT query."""
-    paginator = Paginator(declarations, PROGRESS_PAGE_SIZE)
-    if number in (None, "", "1"):
-        first = list(declarations[: PROGRESS_PAGE_SIZE + 1])
-        if len(first) <= PROGRESS_PAGE_SIZE:
-            paginator.count = len(first)
-        return Page(first[:PROGRESS_PAGE_SIZE], 1, paginator)
-    return paginator.get_page(number)
+@dataclass(frozen=True)
+class ProgressPage:
+    """A page of the progress list without a total: one row more than fits is read to tell
+    whether a next page exists, so every page costs the same queries as a one-machine list
+    (no COUNT over a fleet's thousands of declarations)."""
+
+    rows: list[Declaration]
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def _progress_page(declarations: QuerySet[Declaration], number: str | None) -> ProgressPage:
+    page = int(number) if number and number.isdigit() and 0 < int(number) < 100_000 else 1
+    start = (page - 1) * PROGRESS_PAGE_SIZE
+    rows = list(declarations[start : start + PROGRESS_PAGE_SIZE + 1])
+    return ProgressPage(rows[:PROGRESS_PAGE_SIZE], page, len(rows) > PROGRESS_PAGE_SIZE)
 
 
 # --- start ----------------------------------------------------------------------------------
