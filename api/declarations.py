@@ -16,8 +16,9 @@ from accounts.models import User
 from accounts.queries import fleet_owner
 from catalogue.lookup import lookup
 from core.errors import ActionError
+from core.http import api_page, jpeg_response
 from core.http import current_user as _user
-from core.http import jpeg_response
+from core.reference import holiday_calendar
 from photos.processing import MAX_UPLOAD_BYTES
 from registry import actions
 from registry.access import (
@@ -29,6 +30,7 @@ from registry.models import Declaration, DeclarationPhoto
 from registry.queries import progress_list, review_deadline, review_queue
 from registry.steps import ID_GROUPS, STEP_FIELDS, check_group
 from rules.emission import stage_label
+from rules.workdays import HolidayCalendar
 
 router = Router(tags=["declarations"])
 
@@ -136,8 +138,11 @@ def photo_dict(photo: DeclarationPhoto) -> dict[str, Any]:
     }
 
 
-def declaration_dict(d: Declaration, *, with_rounds: bool = True) -> dict[str, Any]:
-    deadline = review_deadline(d, timezone.localdate())
+def declaration_dict(
+    d: Declaration, *, with_rounds: bool = True, calendar: HolidayCalendar | None = None
+) -> dict[str, Any]:
+    """calendar: the holiday table read once for a whole list (else read here)."""
+    deadline = review_deadline(d, timezone.localdate(), calendar)
     registration = getattr(d, "registration", None)
     names = [name for fields in STEP_FIELDS.values() for name in fields]
     return {
@@ -168,9 +173,14 @@ def declaration_dict(d: Declaration, *, with_rounds: bool = True) -> dict[str, A
 
 
 @router.get("declarations", response=list[DeclarationOut], url_name="declarations")
-def list_declarations(request: HttpRequest) -> list[dict[str, Any]]:
-    """编码登记进展: every declaration of the user and of the owners they act for."""
-    return [declaration_dict(d, with_rounds=False) for d in progress_list(_user(request))]
+def list_declarations(
+    request: HttpRequest, page: int | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """编码登记进展: every declaration of the user and of the owners they act for, newest
+    first; with `page` and/or `limit`, one page of them (core.http.api_page)."""
+    rows = api_page(progress_list(_user(request)), page, limit)
+    calendar = holiday_calendar()
+    return [declaration_dict(d, with_rounds=False, calendar=calendar) for d in rows]
 
 
 @router.post("declarations", response={201: DeclarationOut}, url_name="declarations")
@@ -313,11 +323,17 @@ def counter_start(request: HttpRequest, payload: IntakeIn) -> Status[dict[str, A
 
 
 @router.get("review/declarations", response=list[DeclarationOut], url_name="review_queue")
-def queue(request: HttpRequest, status: str = "submitted") -> list[dict[str, Any]]:
-    """The district's queue, oldest submission first, with deadlines."""
-    return [
-        declaration_dict(d, with_rounds=False) for d in review_queue(_user(request), status=status)
-    ]
+def queue(
+    request: HttpRequest,
+    status: str = "submitted",
+    page: int | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """The district's queue, oldest submission first, with deadlines; with `page` and/or
+    `limit`, one page of it (core.http.api_page)."""
+    rows = api_page(review_queue(_user(request), status=status), page, limit)
+    calendar = holiday_calendar()
+    return [declaration_dict(d, with_rounds=False, calendar=calendar) for d in rows]
 
 
 @router.get("review/declarations/{pk}", response=DeclarationOut, url_name="review_declaration")
@@ -335,7 +351,7 @@ def approve(request: HttpRequest, pk: int, payload: ApproveIn) -> dict[str, Any]
         override=payload.override_stage,
         override_reason=payload.override_reason,
     )
-    return declaration_dict(Declaration.objects.get(pk=pk))
+    return declaration_dict(Declaration.objects.select_related("owner", "registration").get(pk=pk))
 
 
 @router.post("review/declarations/{pk}/return", response=DeclarationOut, url_name="review_return")

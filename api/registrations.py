@@ -19,6 +19,7 @@ from pydantic import Field
 
 from core.dbrouter import replica_ok
 from core.errors import ActionError
+from core.http import api_page
 from core.http import current_user as _user
 from core.http import pdf_response as _pdf
 from core.ratelimit import client_address, hit
@@ -38,9 +39,9 @@ from registry.constants import CredentialStatus
 from registry.documents import card_data, information_form, installation_guide, sign_data
 from registry.models import Credential, Registration, SignPhoto
 from registry.verification import (
-    CardOutcome,
     NumberFormatError,
-    check_card,
+    PublicFacts,
+    card_and_facts,
     facts_for,
     parse_typed,
 )
@@ -238,13 +239,19 @@ def _staff_dict(c: Credential) -> dict[str, Any]:
 
 
 @router.get("registrations", response=list[RegistrationOut], url_name="registrations")
-def registrations(request: HttpRequest) -> list[dict[str, Any]]:
-    """My machines (and those of owners I act for), with the current sign and card."""
-    rows = (
+def registrations(
+    request: HttpRequest, page: int | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """My machines (and those of owners I act for), with the current sign and card, newest
+    first: the first MAX_LIST, or with `page` and/or `limit` one page (core.http.api_page)."""
+    rows = api_page(
         owner_side_registrations(_user(request))
         .select_related("declaration")
         .prefetch_related("credentials__photos")
-        .order_by("-issued_at", "-pk")[:MAX_LIST]
+        .order_by("-issued_at", "-pk"),
+        page,
+        limit,
+        cap=MAX_LIST,
     )
     return [_registration_dict(r, _live(r)) for r in rows]
 
@@ -388,8 +395,7 @@ def reject(request: HttpRequest, pk: int, payload: RejectIn) -> dict[str, Any]:
 # --- the public -----------------------------------------------------------------------------
 
 
-def _facts(short: str) -> dict[str, Any] | None:
-    facts = facts_for(short)
+def _facts(facts: PublicFacts | None) -> dict[str, Any] | None:
     if facts is None:
         return None
     base = settings.NRMM_PUBLIC_BASE_URL
@@ -425,7 +431,7 @@ def verify_number(request: HttpRequest, number: str) -> dict[str, Any]:
         short = parse_typed(number)
     except NumberFormatError as exc:
         raise ActionError("bad_number", str(exc), field="number") from None
-    facts = _facts(short)
+    facts = _facts(facts_for(short))
     return {"found": facts is not None, "card": None, "registration": facts}
 
 
@@ -439,9 +445,10 @@ def verify_card(request: HttpRequest, url: str) -> dict[str, Any]:
         payload = cardsig.parse_url(url)
     except cardsig.PayloadError:
         raise ActionError("not_a_card", _("不是信息采集卡的二维码内容"), field="url") from None
-    result = check_card(payload.claim.short_number, cardsig.proof(payload.claim, payload.signature))
-    genuine = result.outcome != CardOutcome.NOT_GENUINE
-    facts = _facts(payload.claim.short_number) if genuine else None
+    result, found = card_and_facts(
+        payload.claim.short_number, cardsig.proof(payload.claim, payload.signature)
+    )
+    facts = _facts(found)  # None for a card that is not genuine
     return {
         "found": facts is not None,
         "card": {"outcome": result.outcome.value, "message": result.message, "issue": result.issue},

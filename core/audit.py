@@ -2,6 +2,9 @@
 the row before it (core/chain.py) under a lock on the chain's head."""
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -24,33 +27,76 @@ def record(
 ) -> AuditEntry:
     # The data as it will read back from the database (tuples become lists…), so the
     # digest computed now is the one verify_audit recomputes later.
-    data = json.loads(json.dumps(data or {}))
-    with transaction.atomic():
-        head = _locked_head()
-        entry = AuditEntry(
-            actor=actor if actor is not None and actor.pk else None,
-            action=action,
-            target_type=target._meta.label_lower,
-            target_id=str(target.pk),
-            data=data,
-            at=_to_the_millisecond(timezone.now()),
-            seq=head.seq + 1,
-            prev_hash=head.hash,
-        )
-        entry.entry_hash = chain.digest(
-            prev_hash=entry.prev_hash,
-            seq=entry.seq,
-            at=entry.at,
-            actor_id=entry.actor_id,
-            action=entry.action,
-            target_type=entry.target_type,
-            target_id=entry.target_id,
-            data=entry.data,
-        )
-        entry.save(force_insert=True)
-        head.seq, head.hash = entry.seq, entry.entry_hash
-        head.save(update_fields=["seq", "hash"])
+    entry = AuditEntry(
+        actor=actor if actor is not None and actor.pk else None,
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        data=json.loads(json.dumps(data or {})),
+    )
+    pending = _pending.get()
+    if pending is not None:
+        pending.append(entry)  # chained and saved when the written_last block ends
+    else:
+        _chain_and_save([entry])
     return entry
+
+
+# The entries recorded inside a written_last block, not yet chained.
+_pending: ContextVar[list[AuditEntry] | None] = ContextVar("audit_pending", default=None)
+
+
+@contextmanager
+def written_last() -> Iterator[None]:
+    """The entries recorded inside the block are chained and saved together when it ends
+    (not if it raises), under one lock of the chain's head. Every audited transaction
+    queues on that lock until it commits, so an action holding another hot lock (the
+    number counter) records in such a block, at the end of its transaction, to hold the
+    head for the shortest time. Must run inside the action's transaction; nested blocks
+    write with the outermost."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.written_last must run inside the action's transaction")
+    if _pending.get() is not None:
+        yield
+        return
+    entries: list[AuditEntry] = []
+    token = _pending.set(entries)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    if entries:
+        _chain_and_save(entries)
+
+
+def _chain_and_save(entries: list[AuditEntry]) -> None:
+    # No savepoint inside an action's transaction (two round trips while the head is
+    # locked): an entry that cannot be written fails the whole action, as it must.
+    with transaction.atomic(savepoint=False):
+        head = _locked_head()
+        # The time is taken under the lock, so times follow the chain's order.
+        at = _to_the_millisecond(timezone.now())
+        seq, prev_hash = head.seq, head.hash
+        for entry in entries:
+            seq += 1
+            entry.at, entry.seq, entry.prev_hash = at, seq, prev_hash
+            entry.entry_hash = chain.digest(
+                prev_hash=entry.prev_hash,
+                seq=entry.seq,
+                at=entry.at,
+                actor_id=entry.actor_id,
+                action=entry.action,
+                target_type=entry.target_type,
+                target_id=entry.target_id,
+                data=entry.data,
+            )
+            prev_hash = entry.entry_hash
+        if len(entries) == 1:
+            entries[0].save(force_insert=True)
+        else:
+            AuditEntry.objects.bulk_create(entries)
+        head.seq, head.hash = seq, prev_hash
+        head.save(update_fields=["seq", "hash"])
 
 
 def _to_the_millisecond(moment: datetime) -> datetime:

@@ -86,3 +86,28 @@ def xlsx_response(
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+API_PAGE_SIZE = 50
+API_MAX_LIMIT = 500
+
+
+def api_page(rows: Any, page: int | None, limit: int | None, *, cap: int | None = None) -> Any:
+    """One page of an API list: `?page=` (from 1) and `?limit=` (1 to API_MAX_LIMIT,
+    API_PAGE_SIZE when only the page is given), in the list's own order. Without either the
+    list is answered as before (the first `cap` rows, or all), so older clients keep
+    working; a page shorter than the limit is the last."""
+    if page is None and limit is None:
+        return rows if cap is None else rows[:cap]
+    from django.utils.translation import gettext as _
+
+    size = API_PAGE_SIZE if limit is None else limit
+    if not 1 <= size <= API_MAX_LIMIT:
+        raise ActionError(
+            "bad_limit", _("每页条数须在1到%(n)s之间") % {"n": API_MAX_LIMIT}, field="limit"
+        )
+    number = 1 if page is None else page
+    if number < 1:
+        raise ActionError("bad_page", _("页码须为正整数"), field="page")
+    start = (number - 1) * size
+    return rows[start : start + size]

@@ -5,9 +5,11 @@ registry.actions and show its Chinese messages next to the fields.
 Object access goes through registry.access (404 alike for missing and not yours); role
 access is enforced by accounts.middleware.AccessMiddleware."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -42,6 +44,8 @@ from registry.steps import ID_GROUPS, PHOTOS, START, STEP_FIELDS, STEP_TITLES, c
 from rules.emission import determine_stage, stage_label
 
 SUMMARY = wizard.SUMMARY_STEP
+
+PROGRESS_PAGE_SIZE = 50
 
 
 # --- small helpers --------------------------------------------------------------------------
@@ -124,11 +128,16 @@ def _editable_or_redirect(declaration: Declaration) -> HttpResponse | None:
 
 @require_GET
 def declarations(request: HttpRequest) -> HttpResponse:
-    """Every declaration the user follows, with the latest reviewer's decision. The list
-    costs the same few queries however long it is (latest rounds in one prefetch)."""
+    """Every declaration the user follows, with the latest reviewer's decision, newest
+    first, PROGRESS_PAGE_SIZE a page. A page costs the same few queries however long the
+    list is (latest rounds in one prefetch)."""
     user = _current(request)
+    # A fleet may follow thousands of machines: a page at a time, the same queries each.
+    page = _progress_page(with_latest_round(progress_list(user)), request.GET.get("page"))
+    if not page.rows and page.has_previous:
+        return redirect("owners:declarations")  # past the end (a stale link): the first page
     rows = []
-    for d in with_latest_round(progress_list(user)):
+    for d in page.rows:
         latest = d.latest_rounds[0] if d.latest_rounds else None  # type: ignore[attr-defined]
         decided = latest is not None and latest.decision in (Decision.RETURNED, Decision.REFUSED)
         registration = getattr(d, "registration", None)
@@ -146,7 +155,41 @@ def declarations(request: HttpRequest) -> HttpResponse:
                 "editable": d.status in EDITABLE,
             }
         )
-    return render(request, "owners/declarations.html", {"rows": rows})
+    return render(request, "owners/declarations.html", {"rows": rows, "page": page})
+
+
+@dataclass(frozen=True)
+class ProgressPage:
+    """A page of the progress list without a total: one row more than fits is read to tell
+    whether a next page exists, so every page costs the same queries as a one-machine list
+    (no COUNT over a fleet's thousands of declarations)."""
+
+    rows: list[Declaration]
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def _progress_page(declarations: QuerySet[Declaration], number: str | None) -> ProgressPage:
+    page = int(number) if number and number.isdigit() and 0 < int(number) < 100_000 else 1
+    start = (page - 1) * PROGRESS_PAGE_SIZE
+    rows = list(declarations[start : start + PROGRESS_PAGE_SIZE + 1])
+    return ProgressPage(rows[:PROGRESS_PAGE_SIZE], page, len(rows) > PROGRESS_PAGE_SIZE)
 
 
 # --- start ----------------------------------------------------------------------------------

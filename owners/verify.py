@@ -19,7 +19,8 @@ from registry.verification import (
     CardCheck,
     CardOutcome,
     NumberFormatError,
-    check_card,
+    PublicFacts,
+    card_and_facts,
     facts_for,
     parse_typed,
     public_photo_file,
@@ -77,7 +78,7 @@ def number(request: HttpRequest, number: str) -> HttpResponse:
         )
     if short != number:
         return redirect("verify:number", number=short)
-    return _result(request, short, None)
+    return _result(request, short, None, facts_for(short))
 
 
 @require_GET
@@ -86,7 +87,7 @@ def card(request: HttpRequest, number: str, proof: str) -> HttpResponse:
     limited = _limited(request, "scan", SCAN_FACTOR)
     if limited:
         return limited
-    return _result(request, number, check_card(number, proof))
+    return _result(request, number, *card_and_facts(number, proof))
 
 
 @require_GET
@@ -98,11 +99,11 @@ def photo(request: HttpRequest, number: str, key: str) -> FileResponse:
     return jpeg_response(found.file, public=True)
 
 
-def _result(request: HttpRequest, short: str, card_check: CardCheck | None) -> HttpResponse:
-    # A card that is not genuine shows no facts: the number on a forgery may be real, and
-    # showing its machine would lend the forgery credibility.
-    genuine = card_check is None or card_check.outcome != CardOutcome.NOT_GENUINE
-    facts = facts_for(short) if genuine else None
+def _result(
+    request: HttpRequest, short: str, card_check: CardCheck | None, facts: PublicFacts | None
+) -> HttpResponse:
+    # A card that is not genuine shows no facts (card_and_facts gives none): the number on
+    # a forgery may be real, and showing its machine would lend the forgery credibility.
     user = request.user
     checker = user.is_authenticated and getattr(user, "role", None) in CHECKERS
     card_param = "unsigned"

@@ -526,7 +526,12 @@ def approve(
     override_reason: str = "",
 ) -> Registration:
     """准予登记: fix the stage (optionally overridden, with a reason: Art. 7 (五)) and
-    allocate the number (Art. 8, 附件2) in the same transaction."""
+    allocate the number (Art. 8, 附件2) in the same transaction.
+
+    Approvals of one district and stage queue on the number counter, and every audited
+    transaction on the audit chain's head, each until commit: so everything that does not
+    need the number (checks, the round's decision, the owner's phone, the message) comes
+    first, then the counter, the rows that carry the number, and the audit rows last."""
     _require_reviewer(acting_user, declaration)
     with transaction.atomic():
         declaration = _locked(declaration)
@@ -543,53 +548,53 @@ def approve(
                 decision = override_stage(decision, override, override_reason)
             except ValueError as exc:
                 raise ActionError("bad_override", str(exc), field="override_reason") from None
-        number = allocate_number(
-            category=category_of(declaration),
-            district=declaration.district,
-            stage_code=decision.code,
+        category = category_of(declaration)
+        message = _(
+            "您申报的%(machine)s已准予登记，环保登记号码%(number)s（%(stage)s）。"
+            "识别标志和信息采集卡制作完成后将另行通知领取。"
         )
-        registration = Registration.objects.create(
-            declaration=declaration,
-            owner=declaration.owner,
-            number=number.full,
-            short_number=number.short,
-            category=number.category,
-            prefix=number.prefix_key,
-            serial=number.serial_value,
-            district=declaration.district,
-            stage=decision.stage,
-            stage_rule=decision.rule.value,
-            stage_explanation=decision.explanation,
-            approved_by=acting_user,
-        )
+        machine, stage = _label(declaration), stage_label(decision.stage)
+        phone = declaration.owner.phone
         _decide(declaration, acting_user, Decision.APPROVED, DeclarationStatus.APPROVED)
-        # The first sign and card (Art. 9), its QR code signed now; production follows.
-        issue_credential(
-            acting_user=acting_user, registration=registration, reason=CredentialReason.FIRST
-        )
-        audit.record(
-            "declaration.approved",
-            actor=acting_user,
-            target=declaration,
-            data={
-                "number": number.full,
-                "stage": decision.stage,
-                "override": override is not None,
-                "override_reason": override_reason.strip(),
-            },
-        )
-        _notify_owner(
-            declaration,
-            _(
-                "您申报的%(machine)s已准予登记，环保登记号码%(number)s（%(stage)s）。"
-                "识别标志和信息采集卡制作完成后将另行通知领取。"
+        with audit.written_last():
+            number = allocate_number(
+                category=category, district=declaration.district, stage_code=decision.code
             )
-            % {
-                "machine": _label(declaration),
-                "number": number.full,
-                "stage": stage_label(decision.stage),
-            },
-        )
+            registration = Registration.objects.create(
+                declaration=declaration,
+                owner_id=declaration.owner_id,
+                number=number.full,
+                short_number=number.short,
+                category=number.category,
+                prefix=number.prefix_key,
+                serial=number.serial_value,
+                district=declaration.district,
+                stage=decision.stage,
+                stage_rule=decision.rule.value,
+                stage_explanation=decision.explanation,
+                approved_by=acting_user,
+            )
+            # The first sign and card (Art. 9), its QR code signed now; production follows.
+            issue_credential(
+                acting_user=acting_user,
+                registration=registration,
+                reason=CredentialReason.FIRST,
+                new_registration=True,
+            )
+            audit.record(
+                "declaration.approved",
+                actor=acting_user,
+                target=declaration,
+                data={
+                    "number": number.full,
+                    "stage": decision.stage,
+                    "override": override is not None,
+                    "override_reason": override_reason.strip(),
+                },
+            )
+        body = message % {"machine": machine, "number": number.full, "stage": stage}
+        # After commit: a decision stands even if the SMS provider is down for a moment.
+        transaction.on_commit(lambda: send_sms(phone, body, purpose="decision"))
     return registration
 
 

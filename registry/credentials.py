@@ -44,15 +44,25 @@ PICKUP_CODE_DIGITS = 8
 
 
 def issue_credential(
-    *, acting_user: User, registration: Registration, reason: CredentialReason, note: str = ""
+    *,
+    acting_user: User,
+    registration: Registration,
+    reason: CredentialReason,
+    note: str = "",
+    new_registration: bool = False,
 ) -> Credential:
     """A new sign-and-card issue for the registration, its QR code signed now. Any earlier
     live issue is revoked (its QR code then checks as revoked). Runs inside the caller's
-    transaction (approval, reissue, new number) or its own."""
-    with transaction.atomic():
-        # Serialise issues of one registration: the registration row is the lock.
-        Registration.objects.select_for_update().filter(pk=registration.pk).first()
-        last = Credential.objects.filter(registration=registration).order_by("-issue").first()
+    transaction (approval, reissue, new number) or its own. new_registration: the
+    registration was created in the caller's transaction, so it has no issue yet and no
+    one else can see it: no lock and no look-up (the approval holds the number counter)."""
+    # No savepoint: a failure here fails the caller's whole action anyway.
+    with transaction.atomic(savepoint=False):
+        last = None
+        if not new_registration:
+            # Serialise issues of one registration: the registration row is the lock.
+            Registration.objects.select_for_update().filter(pk=registration.pk).first()
+            last = Credential.objects.filter(registration=registration).order_by("-issue").first()
         now = timezone.now()
         if last is not None and last.status != CredentialStatus.REVOKED:
             last.status = CredentialStatus.REVOKED

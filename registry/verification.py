@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.conf import settings
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -83,8 +84,45 @@ def parse_typed(text: str) -> str:
 
 
 def facts_for(short_number: str) -> PublicFacts | None:
-    """Two queries: the registration with its declaration, and its public photos."""
-    registration = (
+    """Two queries: the registration with its declaration (and its confirmed sign photo),
+    and its public body photos."""
+    registration = _registration(short_number, issue=None)
+    return None if registration is None else _facts(registration)
+
+
+def card_and_facts(short_number: str, proof_text: str) -> tuple[CardCheck, PublicFacts | None]:
+    """A scanned card's verdict and, unless it is not genuine, the number's public facts.
+    The signature is checked first, with no query; then one query reads the registration
+    with the card issue's record and the sign photo, and one more its body photos."""
+    payload = _genuine_payload(short_number, proof_text)
+    if payload is None:
+        return _card(CardOutcome.NOT_GENUINE, None), None
+    issue = payload.claim.issue
+    registration = _registration(short_number, issue=issue)
+    if registration is None:
+        return _card(CardOutcome.UNKNOWN_NUMBER, issue), None
+    status = getattr(registration, "card_status", None)
+    signature = getattr(registration, "card_signature", None)
+    if status is None:
+        # The number exists, but not this card issue: its facts are shown, as for a typed
+        # number, beside the warning.
+        return _card(CardOutcome.UNKNOWN_NUMBER, issue), _facts(registration)
+    if signature != payload.signature:
+        # Signed by us but not the signature we recorded: a key was misused.
+        return _card(CardOutcome.NOT_GENUINE, None), None
+    if status == CredentialStatus.REVOKED:
+        return _card(CardOutcome.REVOKED, issue), _facts(registration)
+    return _card(CardOutcome.VALID, issue), _facts(registration)
+
+
+def _registration(short_number: str, *, issue: int | None) -> Registration | None:
+    """The registration of the number with its declaration's machine type, the hash of its
+    last confirmed sign photo and, given a card issue, that issue's status and signature
+    (None when there is no such issue): one query."""
+    sign = SignPhoto.objects.filter(
+        credential__registration=OuterRef("pk"), decision=SignPhotoDecision.CONFIRMED
+    ).order_by("-decided_at")
+    rows = (
         Registration.objects.filter(short_number=short_number)
         .select_related("declaration")
         .only(
@@ -96,13 +134,23 @@ def facts_for(short_number: str) -> PublicFacts | None:
             "district",
             "status",
             "issued_at",
+            "declaration_id",
             "declaration__id",
             "declaration__machine_type",
         )
-        .first()
+        .annotate(sign_sha=Subquery(sign.values("sha256")[:1]))
     )
-    if registration is None:
-        return None
+    if issue is not None:
+        card = Credential.objects.filter(registration=OuterRef("pk"), issue=issue)
+        rows = rows.annotate(
+            card_status=Subquery(card.values("status")[:1]),
+            card_signature=Subquery(card.values("signature")[:1]),
+        )
+    return rows.first()
+
+
+def _facts(registration: Registration) -> PublicFacts:
+    status = RegistrationStatus(registration.status)
     return PublicFacts(
         registration_id=registration.pk,
         number=registration.number,
@@ -111,25 +159,16 @@ def facts_for(short_number: str) -> PublicFacts | None:
         machine_type=registration.declaration.machine_type,
         stage=stage_label(registration.stage),
         district=_district_name(registration.district),
-        status=RegistrationStatus(registration.status),
-        status_label=str(STATUS_MESSAGES[RegistrationStatus(registration.status)]),
+        status=status,
+        status_label=str(STATUS_MESSAGES[status]),
         issued_on=f"{registration.issued_at:%Y-%m-%d}",
-        photos=public_photos(registration),
+        photos=_photos(registration.declaration_id, getattr(registration, "sign_sha", None)),
     )
 
 
 def public_photos(registration: Registration) -> tuple[PublicPhoto, ...]:
     """The machine's body photos and the confirmed photo of the fixed sign: no nameplates
     or papers (serial numbers are not for the public), nothing about the owner."""
-    labels = dict(DeclarationPhoto._meta.get_field("kind").flatchoices)
-    body = DeclarationPhoto.objects.filter(
-        declaration_id=registration.declaration_id, kind__in=BODY_PHOTOS
-    ).values_list("kind", "sha256")
-    order = {str(kind): i for i, kind in enumerate(BODY_PHOTOS)}
-    photos = [
-        PublicPhoto(str(labels.get(kind, kind)), sha[:16])
-        for kind, sha in sorted(body, key=lambda row: order.get(row[0], 99))
-    ]
     sign = (
         SignPhoto.objects.filter(
             credential__registration=registration, decision=SignPhotoDecision.CONFIRMED
@@ -138,9 +177,24 @@ def public_photos(registration: Registration) -> tuple[PublicPhoto, ...]:
         .values_list("sha256", flat=True)
         .first()
     )
-    if sign:
-        photos.append(PublicPhoto(_("标志固定照片"), sign[:16]))
+    return _photos(registration.declaration_id, sign)
+
+
+def _photos(declaration_id: int, sign_sha: str | None) -> tuple[PublicPhoto, ...]:
+    body = DeclarationPhoto.objects.filter(
+        declaration_id=declaration_id, kind__in=BODY_PHOTOS
+    ).values_list("kind", "sha256")
+    photos = [
+        PublicPhoto(str(_PHOTO_LABELS.get(kind, kind)), sha[:16])
+        for kind, sha in sorted(body, key=lambda row: _PHOTO_ORDER.get(row[0], 99))
+    ]
+    if sign_sha:
+        photos.append(PublicPhoto(_("标志固定照片"), sign_sha[:16]))
     return tuple(photos)
+
+
+_PHOTO_LABELS = dict(DeclarationPhoto._meta.get_field("kind").flatchoices)
+_PHOTO_ORDER = {str(kind): i for i, kind in enumerate(BODY_PHOTOS)}
 
 
 def public_photo_file(short_number: str, key: str) -> DeclarationPhoto | SignPhoto | None:
@@ -167,12 +221,8 @@ def public_photo_file(short_number: str, key: str) -> DeclarationPhoto | SignPho
 def check_card(short_number: str, proof_text: str) -> CardCheck:
     """Verify a scanned card: the signature first (offline-capable), then the platform's
     record of which card issue is current."""
-    try:
-        payload = cardsig.parse_proof(short_number, proof_text)
-    except cardsig.PayloadError:
-        return _card(CardOutcome.NOT_GENUINE, None)
-    verdict = cardsig.verify(payload, settings.NRMM_CARD_KEYS.public_keys)
-    if not verdict.genuine:
+    payload = _genuine_payload(short_number, proof_text)
+    if payload is None:
         return _card(CardOutcome.NOT_GENUINE, None)
     issue = payload.claim.issue
     status = (
@@ -190,6 +240,16 @@ def check_card(short_number: str, proof_text: str) -> CardCheck:
     return _card(CardOutcome.VALID, issue)
 
 
+def _genuine_payload(short_number: str, proof_text: str) -> cardsig.Payload | None:
+    """The card's payload when its signature is one of the platform's keys, else None."""
+    try:
+        payload = cardsig.parse_proof(short_number, proof_text)
+    except cardsig.PayloadError:
+        return None
+    verdict = cardsig.verify(payload, settings.NRMM_CARD_KEYS.public_keys)
+    return payload if verdict.genuine else None
+
+
 def _card(outcome: CardOutcome, issue: int | None) -> CardCheck:
     return CardCheck(outcome, str(CARD_MESSAGES[outcome]), issue)
 
@@ -201,4 +261,4 @@ def _district_name(code: str) -> str:
         return code
 
 
-__all__ = ["NumberFormatError", "check_card", "facts_for", "parse_typed"]
+__all__ = ["NumberFormatError", "card_and_facts", "check_card", "facts_for", "parse_typed"]

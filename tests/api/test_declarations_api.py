@@ -147,3 +147,30 @@ def test_owner_ids_cannot_be_probed(client, owner, other_owner, agent, reviewer)
         (400, "owner_not_found")
     }
     assert not Declaration.objects.exists()
+
+
+@pytest.mark.django_db
+def test_declarations_list_pages(client, owner):
+    from registry.models import Declaration
+    from tests.registry.helpers import declare
+
+    template = declare(owner, submit=False)
+    fields = {
+        f.attname: getattr(template, f.attname)
+        for f in Declaration._meta.concrete_fields
+        if not f.primary_key
+    }
+    Declaration.objects.bulk_create([Declaration(**fields) for _ in range(6)])
+    t = token(owner)
+    everything = [d["id"] for d in call(client, "get", "declarations", token=t).json()]
+    assert len(everything) == 7  # no page asked for: the whole list, as before
+    pages = [
+        [d["id"] for d in call(client, "get", f"declarations?limit=3&page={n}", token=t).json()]
+        for n in (1, 2, 3, 4)
+    ]
+    assert pages == [everything[0:3], everything[3:6], everything[6:7], []]
+    assert len(call(client, "get", "declarations?page=1", token=t).json()) == 7  # 50 a page
+    for query, field in (("limit=0", "limit"), ("limit=501", "limit"), ("page=0", "page")):
+        response = call(client, "get", f"declarations?{query}", token=t)
+        assert response.status_code == 400
+        assert response.json()["error"]["field"] == field

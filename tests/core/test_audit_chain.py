@@ -186,3 +186,33 @@ def test_the_head_is_made_again_if_missing(owner):
     AuditHead.objects.all().delete()
     write(owner, 1)
     assert "intact" in verify_output()
+
+
+def test_written_last_chains_the_block_at_its_end(owner):
+    before = AuditEntry.objects.count()
+    with transaction.atomic(), audit.written_last():
+        first = audit.record("declaration.submitted", actor=owner, target=owner, data={"n": 1})
+        with audit.written_last():  # nested: written with the outer block
+            second = audit.record("declaration.approved", actor=owner, target=owner)
+        assert AuditEntry.objects.count() == before  # not yet
+    assert AuditEntry.objects.count() == before + 2
+    assert (first.seq, second.seq) == (before + 1, before + 2)
+    assert second.prev_hash == first.entry_hash
+    assert "intact" in verify_output()
+
+
+def test_written_last_writes_nothing_when_the_block_fails(owner):
+    before = AuditEntry.objects.count()
+    with pytest.raises(ValueError), transaction.atomic(), audit.written_last():
+        audit.record("declaration.submitted", actor=owner, target=owner)
+        raise ValueError("refused")
+    assert AuditEntry.objects.count() == before
+    # And the next entry is chained as usual.
+    audit.record("declaration.submitted", actor=owner, target=owner)
+    assert "intact" in verify_output()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_written_last_needs_the_actions_transaction():
+    with pytest.raises(RuntimeError), audit.written_last():
+        pass

@@ -418,7 +418,8 @@ class TestProgressQueries:
         assert one == ten
         client = logged_in(agent)
         client.get("/account/")
-        with django_assert_max_num_queries(5):
+        # Session, user, the owners acted for, the page, its cards, its rounds.
+        with django_assert_max_num_queries(6):
             client.get("/declarations/")
 
 
@@ -429,3 +430,32 @@ def test_every_step_field_has_an_input_on_its_page():
         on_page = {name for _title, _hint, names in wizard.SECTIONS[step] for name in names}
         assert on_page == set(STEP_FIELDS[step]), step
         assert {s.name for s in wizard.SPECS[step]} == set(STEP_FIELDS[step])
+
+
+class TestProgressPages:
+    """A fleet may follow thousands of machines: 50 a page, the same queries each page."""
+
+    def test_pages_of_fifty_with_chinese_links(self, owner):
+        template = declare(owner, submit=False)
+        fields = {
+            f.attname: getattr(template, f.attname)
+            for f in Declaration._meta.concrete_fields
+            if not f.primary_key
+        }
+        Declaration.objects.bulk_create(
+            [Declaration(**{**fields, "machine_name": f"复制{i}"}) for i in range(54)]
+        )
+        client = logged_in(owner)
+        client.get("/account/")  # warm the session
+        with CaptureQueriesContext(connection) as first_queries:
+            first = page(client.get("/declarations/"))
+        assert first.count('class="card declaration"') == 50
+        assert "第1页" in first and "?page=2" in first and "上一页" not in first
+        with CaptureQueriesContext(connection) as second_queries:
+            second = page(client.get("/declarations/?page=2"))
+        assert second.count('class="card declaration"') == 5
+        assert "上一页" in second and "第2页" in second and "下一页" not in second
+        assert len(first_queries) == len(second_queries)
+        # Past the end: no rows, a way back; nonsense: the first page.
+        assert client.get("/declarations/?page=9")["Location"] == "/declarations/"
+        assert page(client.get("/declarations/?page=x")).count('class="card declaration"') == 50
