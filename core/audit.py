@@ -53,7 +53,8 @@ def written_last() -> Iterator[None]:
     queues on that lock until it commits, so an action holding another hot lock (the
     number counter) records in such a block, at the end of its transaction, to hold the
     head for the shortest time. Must run inside the action's transaction; nested blocks
-    write with the outermost."""
+    write with the outermost. An entry recorded in a savepoint that is rolled back while the
+    block goes on would still be written: use it only where a failure fails the action."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.written_last must run inside the action's transaction")
     if _pending.get() is not None:
