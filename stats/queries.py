@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db import connection
+from django.db import connections
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
@@ -315,10 +315,12 @@ def _plain_rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
     numbers as Python values: read them straight from the cursor, without Django's
     per-value converters (most of the review table's time over tens of thousands of
     groups). Elsewhere (SQLite answers dates as text) through the ORM."""
-    if connection.vendor != "postgresql":
+    # The database the router reads this model from (a replica inside @replica_ok).
+    db = connections[queryset.db]
+    if db.vendor != "postgresql":
         return list(queryset)
     sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
