@@ -62,7 +62,7 @@ from registry.constants import (
 )
 from registry.credentials import issue_credential
 from registry.models import Credential, Declaration, DeclarationPhoto, Registration
-from registry.numbers import allocate_number
+from registry.numbers import allocate_number, numbered_fields
 from rules.deadlines import deadline_status, review_due
 from rules.emission import (
     MAX_STAGE,
@@ -1254,15 +1254,8 @@ def _apply_retrofit(
     new = Registration.objects.create(
         declaration=copy,
         owner=registration.owner,
-        number=number.full,
-        short_number=number.short,
-        category=number.category,
-        prefix=number.prefix_key,
-        serial=number.serial_value,
         district=registration.district,
-        stage=decision.stage,
-        stage_rule=decision.rule.value,
-        stage_explanation=decision.explanation,
+        **numbered_fields(number, decision),
         approved_by=acting_user,
         issued_at=now,
         location_district=registration.location_district or registration.district,

@@ -37,7 +37,7 @@ from registry.constants import (
 )
 from registry.credentials import issue_credential
 from registry.models import Declaration, DeclarationPhoto, DeclarationRound, Registration
-from registry.numbers import allocate_number
+from registry.numbers import allocate_number, numbered_fields
 from registry.steps import MACHINE, OTHER, START, STEP_FIELDS, clean_step
 from rules.deadlines import DECLARATION_DAYS, is_late, review_due
 from rules.emission import (
@@ -563,16 +563,9 @@ def approve(
             registration = Registration.objects.create(
                 declaration=declaration,
                 owner_id=declaration.owner_id,
-                number=number.full,
-                short_number=number.short,
-                category=number.category,
-                prefix=number.prefix_key,
-                serial=number.serial_value,
                 district=declaration.district,
-                stage=decision.stage,
-                stage_rule=decision.rule.value,
-                stage_explanation=decision.explanation,
                 approved_by=acting_user,
+                **numbered_fields(number, decision),
             )
             # The first sign and card (Art. 9), its QR code signed now; production follows.
             issue_credential(

@@ -9,12 +9,15 @@ trip): approvals of one prefix queue on that row, so the caller takes it as late
 and commits soon after (registry.actions.approve).
 """
 
+from typing import Any
+
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from core.errors import ActionError
 from core.reference import city
 from registry.models import NumberCounter
+from rules.emission import StageDecision
 from rules.regno import SERIAL_CAPACITY, RegistrationNumber, format_number
 
 
@@ -49,3 +52,18 @@ def _next_serial(prefix: str) -> int | None:
         )
         row = cursor.fetchone()
     return None if row is None else int(row[0])
+
+
+def numbered_fields(number: RegistrationNumber, decision: StageDecision) -> dict[str, Any]:
+    """What a new Registration takes from its allocated number and its stage decision, the
+    same for a first registration (approve) and a renumbering (engine retrofit)."""
+    return {
+        "number": number.full,
+        "short_number": number.short,
+        "category": number.category,
+        "prefix": number.prefix_key,
+        "serial": number.serial_value,
+        "stage": decision.stage,
+        "stage_rule": decision.rule.value,
+        "stage_explanation": decision.explanation,
+    }
