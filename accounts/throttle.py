@@ -1,6 +1,7 @@
 """Login throttling (OWASP ASVS 2.2.1): wrong passwords are counted per account and per
-address in fixed windows (core.ratelimit, in the database); past the limit, logins are
-refused until the window ends, even with the right password. Called by the one
+address over the last NRMM_LOGIN_WINDOW_SECONDS (core.ratelimit's sliding estimate, in the
+database); past the limit, logins are refused until the estimate falls below it, even with
+the right password. Called by the one
 authentication backend, so the owners' and staff login pages, the API's token endpoint
 and the Django admin are throttled alike. A locked-out owner can still reset the password
 by SMS code."""

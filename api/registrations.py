@@ -22,7 +22,7 @@ from core.errors import ActionError
 from core.http import api_page
 from core.http import current_user as _user
 from core.http import pdf_response as _pdf
-from core.ratelimit import client_address, hit
+from core.ratelimit import client_address, hit, retry_after, too_often
 from documents.card import card_pdf
 from documents.forms import information_form_pdf, installation_guide_pdf
 from documents.sign import sign_pdf, sign_svg
@@ -418,8 +418,10 @@ def _facts(facts: PublicFacts | None) -> dict[str, Any] | None:
 
 def _limit(request: HttpRequest, kind: str, factor: int = 1) -> None:
     limit = settings.NRMM_PUBLIC_LOOKUPS_PER_MINUTE * factor
-    if not hit(f"verify:{kind}:{client_address(request)}", limit=limit):
-        raise ActionError("rate_limited", _("查询过于频繁，请一分钟后再试"), status=429)
+    key = f"verify:{kind}:{client_address(request)}"
+    if not hit(key, limit=limit):
+        wait = retry_after(key, limit=limit)
+        raise ActionError("rate_limited", too_often(wait), status=429, retry_after=wait)
 
 
 @router.get("verify", response=VerifyOut, url_name="verify_number")

@@ -17,7 +17,7 @@ from accounts.models import User
 from core.errors import ActionError
 from core.http import current_user as _user
 from core.http import jpeg_response
-from core.ratelimit import client_address, hit
+from core.ratelimit import client_address, hit, retry_after, too_often
 from reports import actions, codes, queries
 from reports.access import get_report_for_user, get_report_photo_for_user, handles
 from reports.models import PublicReport
@@ -262,11 +262,10 @@ def file_report(request: HttpRequest) -> Status[dict[str, Any]]:
 def follow(request: HttpRequest, code: str) -> dict[str, Any]:
     """Status, dates and outcome of a report by its reference code (dashes and case do not
     matter); nothing of its contents, the reporter or the staff. Rate limited per address."""
-    if not hit(
-        f"report-follow:{client_address(request)}",
-        limit=settings.NRMM_PUBLIC_LOOKUPS_PER_MINUTE,
-    ):
-        raise ActionError("rate_limited", _("查询过于频繁，请一分钟后再试"), status=429)
+    key, limit = f"report-follow:{client_address(request)}", settings.NRMM_PUBLIC_LOOKUPS_PER_MINUTE
+    if not hit(key, limit=limit):
+        wait = retry_after(key, limit=limit)
+        raise ActionError("rate_limited", too_often(wait), status=429, retry_after=wait)
     if codes.normalise(code) is None:
         raise ActionError(
             "bad_code",

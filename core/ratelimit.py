@@ -1,9 +1,16 @@
-"""Fixed-window rate limits kept in the database, so every app process (and every machine
-behind the load balancer) counts the same hits; no per-process memory.
+"""Rate limits kept in the database, so every app process (and every machine behind the
+load balancer) counts the same hits; no per-process memory.
+
+Hits are counted per key in fixed windows, and a limit is checked against a sliding
+estimate: this window's hits plus the previous window's in the share of it that is still
+inside the last `window_seconds` (rounded up). A fixed window alone forgets everything at
+its boundary, so five wrong passwords typed across 10:15:00 would lock nothing and twice
+the limit could be spent in two seconds; the estimate closes that without a row per hit.
 
 One statement per hit: INSERT ... ON CONFLICT (key, window) DO UPDATE SET hits = hits + 1
-RETURNING hits (PostgreSQL, and SQLite from 3.35). The conflict arbiter takes the row lock, so
-concurrent hits on one key are counted exactly, without a separate transaction or read.
+RETURNING hits and, by a subquery, the previous window's hits (PostgreSQL, and SQLite from
+3.35). The conflict arbiter takes the row lock, so concurrent hits on one key are counted
+exactly, without a separate transaction or read.
 """
 
 import ipaddress
@@ -17,10 +24,30 @@ from django.http import HttpRequest
 from core.models import RateCounter
 
 
+def weighted_hits(current: int, previous: int, elapsed: int, window: int) -> int:
+    """The hits of the last `window` seconds, estimated `elapsed` seconds into the current
+    window: all of its `current` hits plus the `previous` window's in proportion to the
+    part of it still inside the last `window` seconds, rounded up (never forgiving)."""
+    return current + -(-previous * (window - elapsed) // window)
+
+
+def seconds_until_below(current: int, previous: int, elapsed: int, window: int, limit: int) -> int:
+    """With no further hits, seconds until weighted_hits is below `limit` (0: it is now)."""
+    if weighted_hits(current, previous, elapsed, window) < limit:
+        return 0
+    if current >= limit:
+        # Not in this window; in the next one, this window's hits are the previous ones:
+        # ceil(current * (window - e) / window) <= limit - 1 from e = window - floor(...).
+        return window - elapsed + window - (limit - 1) * window // current
+    # In this window, once the previous window's share is down to what is left.
+    return window - (limit - 1 - current) * window // previous - elapsed
+
+
 def hit(key: str, *, limit: int, window_seconds: int = 60) -> bool:
-    """Count one hit; True while the key is within its limit for the current window."""
+    """Count one hit; True while the key's sliding estimate is within its limit."""
     now = int(time.time())
-    window = now - now % window_seconds
+    elapsed = now % window_seconds
+    window = now - elapsed
     key = key[:120]
     with connection.cursor() as cursor:
         # Autocommit (outside a transaction): the count is committed at once, as the old
@@ -28,26 +55,48 @@ def hit(key: str, *, limit: int, window_seconds: int = 60) -> bool:
         cursor.execute(
             'INSERT INTO "core_ratecounter" ("key", "window", "hits") VALUES (%s, %s, 1) '
             'ON CONFLICT ("key", "window") DO UPDATE '
-            'SET "hits" = "core_ratecounter"."hits" + 1 RETURNING "hits"',
-            [key, window],
+            'SET "hits" = "core_ratecounter"."hits" + 1 RETURNING "hits", '
+            '(SELECT "p"."hits" FROM "core_ratecounter" "p" '
+            'WHERE "p"."key" = %s AND "p"."window" = %s)',
+            [key, window, key, window - window_seconds],
         )
-        hits = cursor.fetchone()[0]
+        hits, previous = cursor.fetchone()
     if random.random() < 0.01:  # housekeeping: drop windows older than a day
         RateCounter.objects.filter(window__lt=now - 86400).delete()
-    return int(hits) <= limit
+    return weighted_hits(int(hits), int(previous or 0), elapsed, window_seconds) <= limit
 
 
 def seconds_blocked(key: str, *, limit: int, window_seconds: int) -> int:
-    """Without counting a hit: how long until the key may go on, 0 while it has fewer than
-    `limit` hits in the current window."""
+    """Without counting a hit: how long until the key may go on, 0 while its sliding
+    estimate is below `limit`."""
     now = int(time.time())
-    window = now - now % window_seconds
-    hits = (
-        RateCounter.objects.filter(key=key[:120], window=window)
-        .values_list("hits", flat=True)
-        .first()
+    elapsed = now % window_seconds
+    window = now - elapsed
+    counts = dict(
+        RateCounter.objects.filter(
+            key=key[:120], window__in=(window, window - window_seconds)
+        ).values_list("window", "hits")
     )
-    return window + window_seconds - now if (hits or 0) >= limit else 0
+    return seconds_until_below(
+        counts.get(window, 0),
+        counts.get(window - window_seconds, 0),
+        elapsed,
+        window_seconds,
+        limit,
+    )
+
+
+def retry_after(key: str, *, limit: int, window_seconds: int = 60) -> int:
+    """For a refused hit's answer (Retry-After, "try again in N minutes"): the seconds until
+    the next hit on `key` will be within `limit`, at least 1."""
+    return max(1, seconds_blocked(key, limit=limit, window_seconds=window_seconds))
+
+
+def too_often(seconds: int) -> str:
+    """The look-up pages' and API's message for a refused hit, in whole minutes."""
+    from django.utils.translation import gettext as _
+
+    return _("查询过于频繁，请%(m)s分钟后再试") % {"m": max(1, -(-seconds // 60))}
 
 
 def client_address(request: HttpRequest) -> str:

@@ -8,13 +8,12 @@ so that the register cannot be harvested by enumerating numbers.
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.constants import Role
 from core.dbrouter import replica_ok
 from core.http import jpeg_response
-from core.ratelimit import client_address, hit
+from core.ratelimit import client_address, hit, retry_after, too_often
 from registry.verification import (
     CardCheck,
     CardOutcome,
@@ -33,15 +32,12 @@ CHECKERS = (Role.INSPECTOR, Role.CLERK, Role.REVIEWER)
 
 def _limited(request: HttpRequest, kind: str, factor: int = 1) -> HttpResponse | None:
     limit = settings.NRMM_PUBLIC_LOOKUPS_PER_MINUTE * factor
-    if hit(f"verify:{kind}:{client_address(request)}", limit=limit):
+    key = f"verify:{kind}:{client_address(request)}"
+    if hit(key, limit=limit):
         return None
-    response = render(
-        request,
-        "verify/lookup.html",
-        {"error": _("查询过于频繁，请一分钟后再试")},
-        status=429,
-    )
-    response["Retry-After"] = "60"
+    wait = retry_after(key, limit=limit)
+    response = render(request, "verify/lookup.html", {"error": too_often(wait)}, status=429)
+    response["Retry-After"] = str(wait)
     return response
 
 

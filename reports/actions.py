@@ -214,12 +214,13 @@ def file_report(
         raise FieldErrors(errors)
     assert when is not None
 
-    limit = settings.NRMM_PUBLIC_REPORTS_PER_HOUR
-    if not ratelimit.hit(f"report:{address}", limit=limit, window_seconds=RATE_WINDOW_SECONDS):
+    limit, key = settings.NRMM_PUBLIC_REPORTS_PER_HOUR, f"report:{address}"
+    if not ratelimit.hit(key, limit=limit, window_seconds=RATE_WINDOW_SECONDS):
         raise ActionError(
             "rate_limited",
             _("提交过于频繁：同一网络每小时最多提交%(n)s条举报，请稍后再试") % {"n": limit},
             status=429,
+            retry_after=ratelimit.retry_after(key, limit=limit, window_seconds=RATE_WINDOW_SECONDS),
         )
     processed = process_all(photos)
     lookup = find_registration(number) if number else None

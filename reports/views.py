@@ -22,7 +22,7 @@ from core.errors import ActionError, FieldErrors
 from core.http import current_user as _current
 from core.http import form_errors as _errors
 from core.http import jpeg_response
-from core.ratelimit import client_address, hit
+from core.ratelimit import client_address, hit, retry_after, too_often
 from core.reference import city
 from reports import actions, codes, queries
 from reports.access import get_report_for_user, get_report_photo_for_user, handles
@@ -124,15 +124,12 @@ def follow(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("code", "").strip()
     if not text:
         return render(request, "reports/follow.html", {})
-    limit = settings.NRMM_PUBLIC_LOOKUPS_PER_MINUTE
-    if not hit(f"report-follow:{client_address(request)}", limit=limit):
-        response = render(
-            request,
-            "reports/follow.html",
-            {"code": text, "error": _("查询过于频繁，请一分钟后再试")},
-            status=429,
-        )
-        response["Retry-After"] = "60"
+    key, limit = f"report-follow:{client_address(request)}", settings.NRMM_PUBLIC_LOOKUPS_PER_MINUTE
+    if not hit(key, limit=limit):
+        wait = retry_after(key, limit=limit)
+        context = {"code": text, "error": too_often(wait)}
+        response = render(request, "reports/follow.html", context, status=429)
+        response["Retry-After"] = str(wait)
         return response
     if codes.normalise(text) is None:
         error = _("查询码为%(n)s位字母和数字，例如“K7M2Q-9XHTR”") % {"n": codes.LENGTH}
