@@ -56,6 +56,7 @@ from bench.soak_check import (  # noqa: E402
     Window,
     check_approvals,
     check_numbers,
+    check_starts,
     check_submissions,
     errors_by_kind,
     outcome_label,
@@ -294,6 +295,7 @@ class Recorder:
         self.t0 = time.monotonic()
         self.lock = threading.Lock()
         self.attempts: list[Attempt] = []
+        self.acked_starts: set[int] = set()
         self.acked_submissions: set[int] = set()
         self.acked_approvals: dict[int, str] = {}
         self.numbers: list[tuple[str, str]] = []  # (number, short number) approved
@@ -443,10 +445,13 @@ def owner_loop(
                         "registration_type": "machine",
                     }
                 ).encode(),
+                key=f"start-{uuid.uuid4().hex}",  # a lost answer leaves no second draft
             )
             if status != 201:
                 continue
             pk = d["id"]
+            with rec.lock:
+                rec.acked_starts.add(pk)
             for kind in ("front", "rear", "front_45", "machine_nameplate"):
                 body, ctype = multipart({"kind": kind}, "file", photo)
                 c.call(
@@ -455,6 +460,7 @@ def owner_loop(
                     f"/api/v1/declarations/{pk}/photos",
                     body=body,
                     content_type=ctype,
+                    key=f"photo-{uuid.uuid4().hex}",
                 )
                 time.sleep(THINK_SECONDS)
             steps = [
@@ -760,6 +766,11 @@ def judge(
     v = Verdict()
     states = {int(pk): DeclarationState(**s) for pk, s in db["declarations"].items()}
     regs = [RegistrationRow(**r) for r in db["registrations"]]
+    v.problems += check_starts(rec.acked_starts, states)
+    v.checked.append(
+        f"{len(rec.acked_starts)} acknowledged starts: every declaration in the database is "
+        "one a client was told about, none left behind by a start sent again with its key"
+    )
     v.problems += check_submissions(rec.acked_submissions, states)
     v.checked.append(
         f"{len(rec.acked_submissions)} acknowledged submissions: each submitted, exactly one "
@@ -842,7 +853,7 @@ def render(
         "- Faults injected: " + "; ".join(faults) + ".",
         "- Declarations in the database by status: "
         + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items()))
-        + " (drafts: in progress at the stop, or started by a try whose answer was lost).",
+        + " (drafts: in progress at the stop).",
         "",
         "| Request | Tries | 2xx | p50 ms | p99 ms | max ms |",
         "|---|---:|---:|---:|---:|---:|",

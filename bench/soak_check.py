@@ -64,6 +64,22 @@ class Verdict:
 SUBMITTED_OR_LATER = frozenset({"submitted", "approved"})
 
 
+def check_starts(acknowledged: Iterable[int], db: Mapping[int, DeclarationState]) -> list[str]:
+    """Every declaration in the database is one whose start a client was told about, and
+    the other way round: a start whose answer was lost and sent again (with its key) left
+    no second draft behind."""
+    told, found = set(acknowledged), set(db)
+    problems = [
+        f"declaration {pk}: in the database, its start never acknowledged"
+        for pk in sorted(found - told)
+    ]
+    problems += [
+        f"declaration {pk}: start acknowledged but not in the database"
+        for pk in sorted(told - found)
+    ]
+    return problems
+
+
 def check_submissions(acknowledged: Iterable[int], db: Mapping[int, DeclarationState]) -> list[str]:
     """Every submission answered 2xx is in the database, submitted exactly once."""
     problems = []

@@ -45,7 +45,7 @@ from django.apps import apps
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client, override_settings
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from accounts import actions as account_actions
 from accounts.access import ACCESS, DELEGATED_NAMESPACES, allows
@@ -66,6 +66,7 @@ from tests.conftest import PASSWORD, last_code, make_user, new_org_staff
 from tests.fleets.conftest import row as import_row
 from tests.fleets.conftest import xlsx
 from tests.registry.helpers import declare, jpeg
+from tests.urlconf import walk_urlconf
 
 # Every test needs the test database (pytest-django creates it only for marked tests); each
 # runs in a savepoint of the world's transaction, rolled back after it.
@@ -432,56 +433,7 @@ assert set(EXEMPT_NAMESPACES) == set(DELEGATED_NAMESPACES)
 # --- the URL configuration -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Found:
-    name: str
-    params: frozenset[str]
-    api_methods: tuple[str, ...]  # empty for Django views
-    api_body: str  # "", "json" or "multipart"
-
-
-def _ninja_operations(callback: Any) -> list[Any]:
-    """The operations behind a django-ninja URL pattern (its PathView, held by the view's
-    closure), or [] for a plain Django view."""
-    for cell in getattr(callback, "__closure__", None) or ():
-        path_view = cell.cell_contents
-        if hasattr(path_view, "operations"):
-            return list(path_view.operations)
-    return []
-
-
-def walk_urlconf() -> dict[str, Found]:
-    found: dict[str, Found] = {}
-
-    def walk(patterns: list[Any], namespace: str) -> None:
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                ns = ":".join(filter(None, [namespace, p.namespace])) if p.namespace else namespace
-                walk(p.url_patterns, ns)
-                continue
-            assert isinstance(p, URLPattern)
-            name = f"{namespace}:{p.name}" if namespace else str(p.name)
-            params = frozenset(p.pattern.regex.groupindex)
-            operations = _ninja_operations(p.callback)
-            methods: list[str] = []
-            body = ""
-            for op in operations:
-                methods += [m.lower() for m in op.methods]
-                sources = {model.__ninja_param_source__ for model in op.models}
-                if sources & {"form", "file"}:
-                    body = "multipart"
-                elif "body" in sources and not body:
-                    body = "json"
-            previous = found.get(name)
-            if previous is not None:
-                methods = list(previous.api_methods) + methods
-            found[name] = Found(name, params, tuple(methods), body)
-
-    walk(get_resolver().url_patterns, "")
-    return {name: f for name, f in found.items() if name.split(":")[0] not in EXEMPT_NAMESPACES}
-
-
-URLCONF = walk_urlconf()
+URLCONF = walk_urlconf(exempt_namespaces=EXEMPT_NAMESPACES)
 
 
 def test_every_route_is_classified():

@@ -1,18 +1,30 @@
-"""Idempotency-Key on submit and approve (issue #8): a retry gets the first answer and the
-work is done once; a failed first try keeps nothing; a key reused for another request is
-refused; two copies racing on PostgreSQL allocate one number."""
+"""Idempotency-Key on every POST of a signed-in client that creates or changes something
+(issue #8): a retry gets the first answer and the work is done once (a draft, a photo, a
+submission, a number); a failed first try keeps no answer but what it counted on purpose
+(a wrong SMS code); a key reused for another request is refused; two copies racing on
+PostgreSQL allocate one number; every POST operation is decided on."""
 
+import io
+import json
+import random
 import threading
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.test import Client
+from PIL import Image
 
 from accounts import actions as account_actions
-from core.models import AuditEntry
+from accounts.models import SmsCode
+from core.middleware import IDEMPOTENT_VIEWS, NOT_IDEMPOTENT_VIEWS
+from core.models import AuditEntry, IdempotentRequest
 from registry.models import Declaration, DeclarationPhoto, Registration
-from tests.registry.helpers import declare
+from tests.conftest import last_code
+from tests.registry.helpers import START_DATA, declare
+from tests.urlconf import walk_urlconf
 
 
 def bearer(user) -> dict[str, str]:
@@ -24,6 +36,91 @@ def post(client: Client, path: str, auth: dict[str, str], key: str = "", body: s
     if key:
         headers["HTTP_IDEMPOTENCY_KEY"] = key
     return client.post(path, body, content_type="application/json", **headers)
+
+
+def test_every_post_operation_is_decided_on():
+    posts = {
+        name
+        for name, found in walk_urlconf().items()
+        if name.startswith("api:") and "post" in found.api_methods
+    }
+    undecided = posts - IDEMPOTENT_VIEWS - set(NOT_IDEMPOTENT_VIEWS)
+    assert not undecided, f"add to IDEMPOTENT_VIEWS or NOT_IDEMPOTENT_VIEWS: {sorted(undecided)}"
+    assert not IDEMPOTENT_VIEWS & set(NOT_IDEMPOTENT_VIEWS)
+    assert IDEMPOTENT_VIEWS | set(NOT_IDEMPOTENT_VIEWS) <= posts, "stale names"
+
+
+@pytest.mark.django_db
+def test_starting_a_declaration_retried_makes_one_draft(client, owner):
+    auth = bearer(owner)
+    body = json.dumps(START_DATA)
+    first = post(client, "/api/v1/declarations", auth, key="start-1", body=body)
+    assert first.status_code == 201, first.content
+    again = post(client, "/api/v1/declarations", auth, key="start-1", body=body)
+    assert again.status_code == 201 and again.content == first.content
+    assert again["Idempotent-Replayed"] == "true"
+    assert Declaration.objects.filter(owner=owner).count() == 1
+    # Without a key, or with another, a second start is a second draft, as asked.
+    assert post(client, "/api/v1/declarations", auth, key="start-2", body=body).status_code == 201
+    assert Declaration.objects.filter(owner=owner).count() == 2
+
+
+def phone_photo() -> bytes:
+    """A JPEG of about 3 MB: more than Django keeps in memory (DATA_UPLOAD_MAX_MEMORY_SIZE),
+    so the key's fingerprint must read the upload in chunks, as the operation does."""
+    noise = random.Random(7).randbytes(1600 * 1200 * 3)
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (1600, 1200), noise).save(buffer, "JPEG", quality=98, subsampling=0)
+    assert buffer.tell() > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return buffer.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_large_photo_retried_is_stored_once(client, owner):
+    draft = declare(owner, submit=False)
+    before = DeclarationPhoto.objects.filter(declaration=draft).count()
+    content, path = phone_photo(), f"/api/v1/declarations/{draft.pk}/photos"
+
+    def upload(key: str, data: bytes = content):
+        return client.post(
+            path,
+            {"kind": "other", "file": SimpleUploadedFile("p.jpg", data, "image/jpeg")},
+            HTTP_AUTHORIZATION=bearer(owner)["HTTP_AUTHORIZATION"],
+            HTTP_IDEMPOTENCY_KEY=key,
+        )
+
+    first = upload("photo-1")
+    assert first.status_code == 201, first.content
+    again = upload("photo-1")
+    assert again.status_code == 201 and again.content == first.content
+    assert DeclarationPhoto.objects.filter(declaration=draft).count() == before + 1
+    # Another file under the same key is another request.
+    other = upload("photo-1", content[:-1000] + b"\xff\xd9")
+    assert other.status_code == 422
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
+
+
+@pytest.mark.django_db
+def test_a_wrong_code_under_a_key_is_still_counted(client, agent, owner):
+    """A refused try gives its key back but keeps what it counted, or a new key per try
+    would make guessing an SMS code free."""
+    auth = bearer(agent)
+    body = json.dumps({"owner_phone": owner.phone, "owner_name": "张三"})
+    assert post(client, "/api/v1/me/principals/requests", auth, body=body).status_code == 202
+    code = last_code(owner.phone)
+    wrong = "000000" if code != "000000" else "111111"
+    for attempt in range(settings.NRMM_SMS_CODE_MAX_ATTEMPTS):
+        body = json.dumps({"owner_phone": owner.phone, "code": wrong})
+        refused = post(client, "/api/v1/me/principals", auth, key=f"guess-{attempt}", body=body)
+        assert refused.status_code == 400, refused.content
+    assert SmsCode.objects.get(phone=owner.phone).failed_attempts == (
+        settings.NRMM_SMS_CODE_MAX_ATTEMPTS
+    )
+    assert not IdempotentRequest.objects.exists()  # the keys were given back
+    body = json.dumps({"owner_phone": owner.phone, "code": code})
+    locked = post(client, "/api/v1/me/principals", auth, key="right", body=body)
+    assert locked.status_code == 400
+    assert locked.json()["error"]["code"] == "sms_code_locked"
 
 
 @pytest.mark.django_db

@@ -8,6 +8,7 @@ from bench.soak_check import (
     Window,
     check_approvals,
     check_numbers,
+    check_starts,
     check_submissions,
     errors_by_kind,
     outcome_label,
@@ -42,6 +43,16 @@ def test_submission_lost_or_doubled_is_found():
         "declaration 2: submitted 2 rounds, 2 audit rows (expected 1 and 1)",
         "declaration 3: submitted 1 rounds, 2 audit rows (expected 1 and 1)",
         "declaration 4: submission acknowledged but not in the database",
+    ]
+
+
+def test_starts_match_the_declarations_both_ways():
+    db = {1: state(), 2: state("draft", 0)}
+    assert check_starts({1, 2}, db) == []
+    # 3: a draft left by a start sent again; 4: a start acknowledged and lost.
+    assert check_starts({1, 2, 4}, {**db, 3: state("draft", 0)}) == [
+        "declaration 3: in the database, its start never acknowledged",
+        "declaration 4: start acknowledged but not in the database",
     ]
 
 
