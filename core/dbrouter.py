@@ -12,17 +12,24 @@ A replica lags behind the primary, so only pages that can live with data a momen
 
 The replicas are settings.NRMM_REPLICA_DATABASES (from NRMM_REPLICA_URLS); with none, the
 scope changes nothing. Replicas are never migrated: they copy the primary.
+
+A replica that cannot be reached when a scope opens is passed over, and the scope reads
+from another replica or the primary: the public look-up and the statistics keep working
+while a replica is down. This process then leaves it alone for DOWN_FOR_SECONDS (what one
+process saw, so nothing the app depends on; each process finds out for itself).
 """
 
 import functools
+import logging
 import random
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.models import Model
 from django.http import FileResponse, StreamingHttpResponse
 
@@ -37,16 +44,48 @@ PRIMARY_ONLY_MODELS = frozenset({"core.ratecounter", "core.idempotentrequest", "
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+DOWN_FOR_SECONDS = 30
+_down_until: dict[str, float] = {}  # alias -> time.monotonic() until which it is passed over
+
+logger = logging.getLogger(__name__)
+
 
 def replicas() -> list[str]:
     return list(getattr(settings, "NRMM_REPLICA_DATABASES", []))
 
 
+def _reachable(alias: str) -> bool:
+    """Connect to the replica now (or check a kept connection, as its first query in this
+    request would), so that a dead one is found before the view reads, not in the middle."""
+    if _down_until.get(alias, 0.0) > time.monotonic():
+        return False
+    connection = connections[alias]
+    try:
+        connection.close_if_health_check_failed()
+        connection.ensure_connection()
+    except DatabaseError as error:
+        _down_until[alias] = time.monotonic() + DOWN_FOR_SECONDS
+        logger.warning(
+            "read replica %s unreachable, reading from elsewhere for %s s: %s",
+            alias,
+            DOWN_FOR_SECONDS,
+            str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__,
+        )
+        return False
+    return True
+
+
+def choose_replica() -> str | None:
+    """A reachable replica in random order (spreading the load), or None: the primary."""
+    candidates = replicas()
+    random.shuffle(candidates)
+    return next((alias for alias in candidates if _reachable(alias)), None)
+
+
 @contextmanager
 def replica_scope() -> Iterator[str | None]:
-    """Reads in this block may go to one replica (chosen now), if any is configured."""
-    configured = replicas()
-    token = _replica.set(random.choice(configured) if configured else None)
+    """Reads in this block may go to one replica (chosen now), if any is reachable."""
+    token = _replica.set(choose_replica())
     try:
         yield _replica.get()
     finally:

@@ -123,6 +123,11 @@ def replica_databases(urls: list[str], *, base_dir: Path) -> dict[str, dict[str,
     for number, url in enumerate(urls, start=1):
         database = database_from_url(url, base_dir=base_dir)
         database["TEST"] = {"MIRROR": "default"}
+        options = database.get("OPTIONS")
+        if isinstance(options, dict) and database["ENGINE"] == "django.db.backends.postgresql":
+            # A replica that is down is passed over (core.dbrouter), but only once the
+            # connection attempt gives up: not after libpq's default of waiting forever.
+            options.setdefault("connect_timeout", "3")
         replicas[f"replica_{number}"] = database
     return replicas
 

@@ -6,6 +6,8 @@ The tests commit their rows (transaction=True), since a second connection cannot
 test's uncommitted ones.
 """
 
+import copy
+
 import pytest
 import time_machine
 from django.db import connections, transaction
@@ -137,3 +139,66 @@ def test_the_primary_only_tables_exist():
     assert dbrouter.PRIMARY_ONLY_APPS <= labels
     models = {model._meta.label_lower for model in apps.get_models()}
     assert dbrouter.PRIMARY_ONLY_MODELS <= models
+
+
+@pytest.fixture
+def dead_replica(settings, monkeypatch):
+    """`replica_dead`: a replica that cannot be reached for real (PostgreSQL: a port nobody
+    listens on; SQLite: a file in a folder that does not exist), listed before replica_1."""
+    alias = "replica_dead"
+    dead = copy.deepcopy(connections.settings["default"])
+    if dead["ENGINE"].endswith("sqlite3"):
+        dead["NAME"] = "/nonexistent-folder/replica.sqlite3"
+    else:
+        dead.update(HOST="127.0.0.1", PORT="1", OPTIONS={"connect_timeout": 2})
+    connections.settings[alias] = dead
+    connection = connections[alias]
+
+    def ensure_connection() -> None:
+        # Django's test case refuses to connect to an alias the test does not list (and
+        # this one is made here, after the test case was set up): connect as Django does.
+        if connection.connection is None:
+            with connection.wrap_database_errors:
+                connection.connect()
+
+    connection.ensure_connection = ensure_connection  # type: ignore[method-assign]
+    settings.NRMM_REPLICA_DATABASES = [alias, "replica_1"]
+    monkeypatch.setattr(dbrouter.random, "shuffle", lambda items: None)  # the dead one first
+    monkeypatch.setattr(dbrouter, "_down_until", {})
+    now = [1000.0]
+    monkeypatch.setattr(dbrouter.time, "monotonic", lambda: now[0])
+    yield now
+    connections[alias].close()
+    del connections[alias]
+    del connections.settings[alias]
+
+
+def test_a_replica_that_cannot_be_reached_is_passed_over(dead_replica, registered, caplog):
+    url = reverse("verify:number", kwargs={"number": registered.short_number})
+    _, read = queries(Client(), url)  # answered, from replica_1
+    assert any("registry_registration" in sql for sql in read)
+    assert "read replica replica_dead unreachable" in caplog.text
+    # For the next DOWN_FOR_SECONDS this process does not try it again.
+    attempts = []
+    connection = connections["replica_dead"]
+    real = connection.ensure_connection
+
+    def counted() -> None:
+        attempts.append(1)
+        real()
+
+    connection.ensure_connection = counted  # type: ignore[method-assign]
+    _, read = queries(Client(), url)
+    assert read and attempts == []
+    dead_replica[0] += dbrouter.DOWN_FOR_SECONDS + 1
+    assert dbrouter.choose_replica() == "replica_1"  # tried again, still down
+    assert attempts == [1] and connection.connection is None
+
+
+def test_with_every_replica_down_the_primary_answers(dead_replica, registered, settings):
+    settings.NRMM_REPLICA_DATABASES = ["replica_dead"]
+    url = reverse("verify:number", kwargs={"number": registered.short_number})
+    primary, read = queries(Client(), url)
+    assert read == [] and any("registry_registration" in sql for sql in primary)
+    api = Client().get(f"/api/v1/verify?number={registered.short_number}")
+    assert api.status_code == 200 and api.json()["registration"]["number"] == registered.number

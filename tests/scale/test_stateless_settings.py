@@ -132,6 +132,9 @@ def test_replica_urls():
     )
     assert list(replicas) == ["replica_1", "replica_2"]
     assert replicas["replica_1"]["HOST"] == "r1" and replicas["replica_1"]["PASSWORD"] == "p"
+    assert replicas["replica_1"]["OPTIONS"] == {"connect_timeout": "3"}
+    mine = replica_databases(["postgres://r1/nrmm?connect_timeout=1"], base_dir=Path("/srv"))
+    assert mine["replica_1"]["OPTIONS"] == {"connect_timeout": "1"}
     with pytest.raises(ImproperlyConfigured):
         replica_databases(["mysql://x/y"], base_dir=Path("/srv"))
 
