@@ -23,6 +23,7 @@ from accounts import actions as account_actions
 from accounts.constants import Role
 from accounts.models import User
 from accounts.queries import get_owner_for_staff, search_owners
+from core import formonce
 from core.errors import ActionError
 from core.http import current_user as _current
 from core.http import form_errors as _errors
@@ -458,6 +459,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     clerk = _current(request)
     query = (request.POST.get("q") or request.GET.get("q") or "").strip()
     context: dict[str, Any] = {
+        "form_key": formonce.key_for(request),
         "query": query,
         "results": [],
         "owner": None,
@@ -478,20 +480,28 @@ def intake(request: HttpRequest) -> HttpResponse:
     context["owner"] = owner
     if request.POST.get("op") == "start":
         values = {f: request.POST.get(f, "") for f in INTAKE_FIELDS}
-        try:
+
+        def start() -> str:
             declaration = actions.start_counter_declaration(
                 acting_user=clerk, owner=owner, code=request.POST.get("code", ""), data=values
             )
+            messages.success(
+                request,
+                _("已为%(name)s建立申报（申报号%(id)s），请继续填写")
+                % {"name": owner.name, "id": declaration.pk},
+            )
+            # The clerk goes on in the owners' wizard, which lets district clerks act for
+            # owners.
+            return reverse("owners:declaration_step", args=[declaration.pk, 1])
+
+        try:
+            url, again = formonce.run_once(request, clerk, start)
         except ActionError as exc:
-            context.update(errors=_errors(exc), values=values)
+            context.update(errors=_errors(exc), values=values, form_key=formonce.key_for(request))
             return render(request, "backoffice/intake.html", context, status=exc.status)
-        messages.success(
-            request,
-            _("已为%(name)s建立申报（申报号%(id)s），请继续填写")
-            % {"name": owner.name, "id": declaration.pk},
-        )
-        # The clerk goes on in the owners' wizard, which lets district clerks act for owners.
-        return redirect("owners:declaration_step", declaration.pk, 1)
+        if again:
+            messages.info(request, _("这份表单已经提交过，已为您打开当时建立的申报"))
+        return redirect(url)
     try:
         actions.request_counter_intake(acting_user=clerk, owner=owner)
     except ActionError as exc:

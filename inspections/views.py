@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.constants import DISTRICT_ROLES, Role
+from core import formonce
 from core.errors import ActionError, FieldErrors
 from core.http import current_user as _current
 from core.http import form_errors as _errors
@@ -138,6 +139,7 @@ def _form_context(
         "values": values,
         "errors": errors,
         "max_photos": MAX_CHECK_PHOTOS,
+        "form_key": formonce.key_for(request),
     }
 
 
@@ -166,9 +168,8 @@ def new(request: HttpRequest) -> HttpResponse:
         errors["sign"] = _("请选择环保标志检查情况")
     if values["card"] not in CardCheck.values:
         errors["card"] = _("请选择信息采集卡检查情况")
-    try:
-        if errors:
-            raise FieldErrors(errors)
+
+    def record(photos: list[bytes]) -> str:
         sign_present, sign_matches = SIGN_CHOICES[values["sign"]]
         check = actions.record_spot_check(
             acting_user=user,
@@ -181,8 +182,24 @@ def new(request: HttpRequest) -> HttpResponse:
             card_check=values["card"],
             smoke_visible=values["smoke_visible"],
             notes=values["notes"],
-            photos=read_photos(request.FILES.getlist("photos")),
+            photos=photos,
         )
+        if check.passed:
+            messages.success(request, _("检查记录已保存：合格"))
+        else:
+            messages.success(
+                request,
+                _("检查记录已保存：不合格（%(reasons)s）")
+                % {"reasons": "、".join(check.reason_labels)},
+            )
+        return reverse("inspections:check", args=[check.pk])
+
+    try:
+        if errors:
+            raise FieldErrors(errors)
+        # Photos are decoded and re-encoded before the transaction, not while it holds locks.
+        photos = read_photos(request.FILES.getlist("photos"))
+        url, again = formonce.run_once(request, user, lambda: record(photos))
     except ActionError as exc:
         errors = _errors(exc)
         if "sign_matches" in errors:
@@ -191,15 +208,9 @@ def new(request: HttpRequest) -> HttpResponse:
             errors["card"] = errors.pop("card_check")
         context = _form_context(request, number, values, errors)
         return render(request, "inspections/new.html", context, status=exc.status)
-    if check.passed:
-        messages.success(request, _("检查记录已保存：合格"))
-    else:
-        messages.success(
-            request,
-            _("检查记录已保存：不合格（%(reasons)s）")
-            % {"reasons": "、".join(check.reason_labels)},
-        )
-    return redirect("inspections:check", check.pk)
+    if again:
+        messages.info(request, _("这份表单已经提交过，已为您打开当时保存的检查记录"))
+    return redirect(url)
 
 
 @require_GET

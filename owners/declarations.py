@@ -23,6 +23,7 @@ from accounts.constants import Role
 from accounts.models import User
 from accounts.queries import declarable_owners
 from catalogue.lookup import lookup
+from core import formonce
 from core.errors import ActionError, FieldErrors
 from core.http import jpeg_response
 from core.reference import in_plant_standards
@@ -217,13 +218,21 @@ def declaration_new(request: HttpRequest) -> HttpResponse:
         if owner is None:
             errors["owner"] = _("请选择机械所有者")
         else:
-            try:
+
+            def start() -> str:
                 declaration = actions.start_declaration(acting_user=user, owner=owner, data=values)
+                return _step_url(declaration, wizard.WIZARD_STEPS[0])
+
+            try:
+                url, again = formonce.run_once(request, user, start)
             except ActionError as exc:
                 errors = _errors(exc)
             else:
-                return redirect(_step_url(declaration, wizard.WIZARD_STEPS[0]))
+                if again:
+                    messages.info(request, _("这份表单已经提交过，已为您打开当时建立的申报"))
+                return redirect(url)
     context = {
+        "form_key": formonce.key_for(request),
         "owners": owners,
         "values": values,
         "errors": errors,
