@@ -1,6 +1,6 @@
 """One-time form keys for the pages that create something (a declaration started, a counter
-intake, a spot check): a double tap, or a phone resending the form after its answer was
-lost, lands on what the first submission made instead of making it twice.
+intake, a spot check, a public report): a double tap, or a phone resending the form after
+its answer was lost, lands on what the first submission made instead of making it twice.
 
 The form carries a random key (hidden input `form_key`, from `key_for`). The first
 successful POST records the key and the address it led to, in the same transaction as the
@@ -11,12 +11,15 @@ page, a script) the work is simply done.
 """
 
 import hashlib
+import random
 import re
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from accounts.models import User
 from core.errors import ActionError
@@ -24,6 +27,7 @@ from core.models import IdempotentRequest
 
 FIELD = "form_key"
 _KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
+KEPT_FOR = timedelta(days=1)
 
 
 def _submitted(request: HttpRequest) -> str:
@@ -41,14 +45,17 @@ class _Taken(Exception):
     """Another copy of the form committed its key first."""
 
 
-def run_once(request: HttpRequest, user: User, make: Callable[[], str]) -> tuple[str, bool]:
-    """`make` does the work and returns the address to go to. Returns that address and
-    False, or, for a key already used on this page, the first submission's address and
-    True (nothing done). An ActionError from `make` records no key and is raised again.
+def run_once(request: HttpRequest, user: User | None, make: Callable[[], str]) -> tuple[str, bool]:
+    """`make` does the work and returns what the page needs to answer (the address to go
+    to, a report's code). Returns that and False, or, for a key already used on this page
+    (by this user; None: the public, whose random keys are theirs alone), the first
+    submission's and True (nothing done). An ActionError from `make` records no key and is
+    raised again.
 
-    The key is written after the work, in its transaction: the work (photos re-encoded,
-    say) runs holding no lock, and of two copies racing, the second to write the key waits
-    for the first, fails on its unique row and is rolled back whole."""
+    The key is written after the work, in its transaction: on PostgreSQL the work (photos
+    re-encoded, say) takes no lock before its own writes, and of two copies racing, the
+    second to write the key waits for the first, fails on its unique row and is rolled back
+    whole. (SQLite takes its one write lock when the transaction begins: copies queue.)"""
     key = _submitted(request)
     if not key:
         return make(), False
@@ -86,9 +93,11 @@ def run_once(request: HttpRequest, user: User, make: Callable[[], str]) -> tuple
         return stored, True
     if refused is not None:
         raise refused
+    if random.random() < 0.01:  # housekeeping, as the API's keys
+        IdempotentRequest.objects.filter(created_at__lt=timezone.now() - KEPT_FOR).delete()
     return url, False
 
 
-def _stored(user: User, record: str, page: str) -> str | None:
+def _stored(user: User | None, record: str, page: str) -> str | None:
     row = IdempotentRequest.objects.filter(user=user, key=record, fingerprint=page).first()
     return bytes(row.body).decode() if row is not None and row.body else None

@@ -174,11 +174,15 @@ class Reminder(models.Model):
 
 
 class IdempotentRequest(models.Model):
-    """An API request sent with an Idempotency-Key (core.middleware.IdempotencyMiddleware):
-    its first successful answer, replayed to a retry of the same request, so a client that
-    lost the answer to a submit or an approval can send it again without doing it twice."""
+    """An API request sent with an Idempotency-Key (core.middleware.IdempotencyMiddleware),
+    or a page's form sent with its one-time key (core.formonce): its first successful answer,
+    replayed to a retry of the same request, so a client that lost the answer to a submit or
+    an approval can send it again without doing it twice. No user: a form of the public's
+    (a report), whose random key is theirs alone."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", null=True
+    )
     key = models.CharField(max_length=100)
     fingerprint = models.CharField(max_length=64)  # method, path and body of the request
     status = models.PositiveSmallIntegerField(default=0)
@@ -187,7 +191,14 @@ class IdempotentRequest(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_request_per_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_request_per_key"),
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=models.Q(user__isnull=True),
+                name="one_anonymous_request_per_key",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key} {self.status}"

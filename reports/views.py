@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.constants import Role
 from accounts.models import User
+from core import formonce
 from core.errors import ActionError, FieldErrors
 from core.http import current_user as _current
 from core.http import form_errors as _errors
@@ -79,6 +80,7 @@ def _form(
             "contact_name": CONTACT_NAME_MAX_LENGTH,
         },
         "now": f"{timezone.localtime():%Y-%m-%dT%H:%M}",
+        "form_key": formonce.key_for(request),
     }
     return render(request, "reports/new.html", context, status=status)
 
@@ -91,21 +93,27 @@ def new(request: HttpRequest) -> HttpResponse:
     values = {name: request.POST.get(name, "") for name in FORM_FIELDS}
     if request.POST.get(HONEYPOT):
         return _form(request, values, alert=_("提交失败，请刷新页面后重试"), status=400)
-    try:
-        photos = report_photos(request.FILES.getlist("photos"))
+
+    def file() -> str:
         report = actions.file_report(
             acting_user=None,
             address=client_address(request),
             photos=photos,
             **values,
         )
+        return report.code
+
+    try:
+        photos = report_photos(request.FILES.getlist("photos"))
+        # A report sent again (its answer lost on the way) is the first one, same code.
+        code, _again = formonce.run_once(request, None, file)
     except FieldErrors as exc:
         return _form(request, values, exc.errors, status=exc.status)
     except ActionError as exc:
         errors = _errors(exc)
         alert = exc.message if exc.field is None else ""
         return _form(request, values, {} if alert else errors, alert=alert, status=exc.status)
-    request.session[SESSION_KEY] = report.code
+    request.session[SESSION_KEY] = code
     return redirect("reports:filed")
 
 

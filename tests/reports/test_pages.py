@@ -1,6 +1,8 @@
 """The public's pages (form, confirmation, follow) and the district's back office: errors
 next to their fields, outsiders refused, the city read-only, lists cheap."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -104,6 +106,30 @@ class TestPublicForm:
         assert response.status_code == 429
         assert "提交过于频繁" in page(response) and 'role="alert"' in page(response)
         assert PublicReport.objects.count() == 2
+
+    def test_a_report_sent_again_is_the_first_one(self, client):
+        """The answer lost on the way (no cookie came back): sent again from another
+        connection with the form's key, the same report and code, not a second one."""
+        key = re.search(r'name="form_key" value="([^"]+)"', page(client.get("/report/")))
+        assert key
+        form = {**VALID, "photos": [upload()], "form_key": key.group(1)}
+        assert client.post("/report/", form).status_code == 302
+        report = PublicReport.objects.get()
+        retry = Client()
+        form["photos"] = [upload()]
+        assert retry.post("/report/", form)["Location"] == "/report/filed/"
+        assert report.code in page(retry.get("/report/filed/"))
+        assert PublicReport.objects.count() == 1 and report.photos.count() == 1
+
+    def test_a_refused_report_keeps_its_key(self, client, settings):
+        settings.NRMM_PUBLIC_REPORTS_PER_HOUR = 0
+        key = re.search(r'name="form_key" value="([^"]+)"', page(client.get("/report/")))
+        assert key
+        refused = client.post("/report/", {**VALID, "form_key": key.group(1)})
+        assert refused.status_code == 429 and key.group(1) in page(refused)
+        settings.NRMM_PUBLIC_REPORTS_PER_HOUR = 5
+        assert client.post("/report/", {**VALID, "form_key": key.group(1)}).status_code == 302
+        assert PublicReport.objects.count() == 1
 
 
 class TestFollow:
