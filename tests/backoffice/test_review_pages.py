@@ -10,10 +10,12 @@ from django.test.utils import CaptureQueriesContext
 from accounts.constants import SmsPurpose
 from accounts.models import SmsCode, SmsMessage
 from core.errors import ActionError
+from core.models import IdempotentRequest
 from registry import actions
 from registry.constants import DeclarationStatus
 from registry.models import Declaration, DeclarationRound, Registration
 from tests.conftest import last_code, logged_in, make_user
+from tests.core.test_formonce import KEY as FORM_KEY
 from tests.registry.helpers import declare
 
 # A Monday in 2026, inside the holiday table: 10 working days later is Monday 2026-12-07.
@@ -359,6 +361,31 @@ class TestCounterIntake:
         row = SmsCode.objects.get(phone=owner.phone, purpose=SmsPurpose.COUNTER_INTAKE)
         assert row.failed_attempts == 1 and row.requested_by == clerk
         assert not Declaration.objects.exists()
+
+    def test_sent_twice_with_its_form_key_makes_one_draft(self, owner, clerk):
+        client = logged_in(clerk)
+        sent = client.post("/staff/intake/", {"owner": owner.pk, "op": "send"})
+        key = FORM_KEY.search(sent.content.decode()).group(1)  # type: ignore[union-attr]
+        form = {"owner": owner.pk, "op": "start", "code": last_code(owner.phone), **self.START}
+        first = client.post("/staff/intake/", {**form, "form_key": key})
+        assert first.status_code == 302
+        # Sent again: the code is used up, but the form lands on the first draft.
+        again = client.post("/staff/intake/", {**form, "form_key": key})
+        assert again.status_code == 302 and again["Location"] == first["Location"]
+        assert Declaration.objects.count() == 1
+
+    def test_a_wrong_code_under_a_key_is_counted(self, owner, clerk):
+        client = logged_in(clerk)
+        client.post("/staff/intake/", {"owner": owner.pk, "op": "send"})
+        code = last_code(owner.phone)
+        wrong = "000000" if code != "000000" else "111111"
+        form = {"owner": owner.pk, "op": "start", "code": wrong, **self.START}
+        for n in range(3):
+            response = client.post("/staff/intake/", {**form, "form_key": f"guessing-key-{n:08d}"})
+            assert response.status_code == 400
+        row = SmsCode.objects.get(phone=owner.phone, purpose=SmsPurpose.COUNTER_INTAKE)
+        assert row.failed_attempts == 3
+        assert not Declaration.objects.exists() and not IdempotentRequest.objects.exists()
 
     def test_form_errors_do_not_use_up_the_code(self, owner, clerk):
         client = logged_in(clerk)

@@ -1,7 +1,7 @@
 """One-time form keys (core.formonce) on the pages that create something: a double tap or
 a form resent after a lost answer lands on what the first submission made; a refused
-submission keeps its key and what it counted (a wrong SMS code); two copies racing on
-PostgreSQL make one."""
+submission keeps its key (and what it counted: a wrong SMS code at the counter, in
+tests/backoffice/test_review_pages.py); two copies racing on PostgreSQL make one."""
 
 import re
 import threading
@@ -11,12 +11,10 @@ import time_machine
 from django.db import connection, connections
 from django.test import Client
 
-from accounts.constants import SmsPurpose
-from accounts.models import SmsCode
 from core.models import IdempotentRequest
 from inspections.models import SpotCheck
 from registry.models import Declaration
-from tests.conftest import last_code, logged_in
+from tests.conftest import logged_in
 from tests.inspections.helpers import TODAY, approved
 from tests.registry.helpers import START_DATA
 
@@ -79,40 +77,6 @@ class TestStartingADeclaration:
                 == 302
             )
         assert Declaration.objects.count() == 3 and not IdempotentRequest.objects.exists()
-
-
-@pytest.mark.django_db
-class TestCounterIntake:
-    START = {
-        "site_type": "工地",
-        "site_address": "黄浦区中山东一路1号",
-        "registration_type": "machine",
-    }
-
-    def test_sent_twice_makes_one_draft(self, owner, clerk):
-        client = logged_in(clerk)
-        sent = client.post("/staff/intake/", {"owner": owner.pk, "op": "send"})
-        key = KEY.search(sent.content.decode()).group(1)  # type: ignore[union-attr]
-        form = {"owner": owner.pk, "op": "start", "code": last_code(owner.phone), **self.START}
-        first = client.post("/staff/intake/", {**form, "form_key": key})
-        assert first.status_code == 302
-        # Sent again: the code is used up, but the form lands on the first draft.
-        again = client.post("/staff/intake/", {**form, "form_key": key})
-        assert again.status_code == 302 and again["Location"] == first["Location"]
-        assert Declaration.objects.count() == 1
-
-    def test_a_wrong_code_under_a_key_is_counted(self, owner, clerk):
-        client = logged_in(clerk)
-        client.post("/staff/intake/", {"owner": owner.pk, "op": "send"})
-        code = last_code(owner.phone)
-        wrong = "000000" if code != "000000" else "111111"
-        form = {"owner": owner.pk, "op": "start", "code": wrong, **self.START}
-        for n in range(3):
-            response = client.post("/staff/intake/", {**form, "form_key": f"guessing-key-{n:08d}"})
-            assert response.status_code == 400
-        row = SmsCode.objects.get(phone=owner.phone, purpose=SmsPurpose.COUNTER_INTAKE)
-        assert row.failed_attempts == 3
-        assert not Declaration.objects.exists() and not IdempotentRequest.objects.exists()
 
 
 @pytest.mark.django_db
