@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import actions as account_actions
@@ -453,6 +454,7 @@ def _intake_owner(raw: str) -> User | None:
 
 
 @require_http_methods(["GET", "POST"])
+@never_cache  # the form carries its one-time key (core.formonce): no shared copies
 def intake(request: HttpRequest) -> HttpResponse:
     """The clerk finds a registered owner, the owner reads out the SMS code, and the clerk
     starts the declaration in the owners' wizard on their behalf."""

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.constants import DISTRICT_ROLES, Role
@@ -144,6 +145,7 @@ def _form_context(
 
 
 @require_http_methods(["GET", "POST"])
+@never_cache  # the form carries its one-time key (core.formonce): no shared copies
 def new(request: HttpRequest) -> HttpResponse:
     """What the number is (public facts only) and the spot-check form."""
     user = _current(request)

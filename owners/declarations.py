@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.constants import Role
@@ -203,6 +204,7 @@ def _owner_choices(user: User) -> list[User]:
 
 
 @require_http_methods(["GET", "POST"])
+@never_cache  # the form carries its one-time key (core.formonce): no shared copies
 def declaration_new(request: HttpRequest) -> HttpResponse:
     user = _current(request)
     if user.role == Role.CLERK:

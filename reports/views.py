@@ -14,6 +14,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.constants import Role
@@ -86,6 +87,7 @@ def _form(
 
 
 @require_http_methods(["GET", "POST"])
+@never_cache  # the form carries its one-time key (core.formonce): no shared copies
 def new(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         values = {"number": request.GET.get("number", "")[:NUMBER_MAX_LENGTH]}

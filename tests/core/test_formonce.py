@@ -34,6 +34,21 @@ def form_key(client: Client, url: str) -> str:
 
 
 @pytest.mark.django_db
+def test_pages_with_a_form_key_are_never_kept_by_a_cache(owner, inspector, clerk):
+    """A shared cache keeping one copy would hand everyone the same key, and the second
+    person's form would land on the first person's result."""
+    for client, url in (
+        (Client(), "/report/"),
+        (logged_in(owner), "/declarations/new/"),
+        (logged_in(inspector), "/inspect/new/?number=沪L4-00001"),
+        (logged_in(clerk), "/staff/intake/"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
 class TestStartingADeclaration:
     def test_sent_twice_makes_one_draft(self, owner):
         client = logged_in(owner)
