@@ -3,13 +3,17 @@ all five steps with real image files, and an in-plant vehicle without nameplates
 reviewer returns one, the owner corrects and resubmits, the reviewer approves, and the
 owner sees the numbers. A clerk's counter intake, confirmed by the owner's SMS code."""
 
+import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
+from registry.models import Declaration
+from tests.browser.conftest import PHONE_VIEWPORT
 from tests.browser.test_registration_browser import shot
 from tests.conftest import PASSWORD, last_code, make_user
 
@@ -158,3 +162,67 @@ def test_counter_intake_with_the_owners_code(browser: Browser, live_server):
     page.get_by_role("button", name="确认并开始填报").click()
     expect(page.locator("h1")).to_contain_text("基本信息")
     desk.close()
+
+
+def test_a_double_tap_on_start_sends_the_form_once(browser: Browser, live_server):
+    """A double tap on a slow network: the button sends the form once."""
+    owner = make_user("13800000001", "张三", kind="person", id_number="11010519491231002X")
+    context = browser.new_context(viewport=PHONE_VIEWPORT, base_url=live_server.url)
+    page = context.new_page()
+    log_in(page, owner.phone)
+    start_form(page)
+    posts: list[str] = []
+
+    def slow(route: Any) -> None:
+        if route.request.method == "POST":
+            posts.append(route.request.url)
+            time.sleep(0.3)  # the phone's network: the second tap comes before the answer
+        route.continue_()
+
+    page.route("**/declarations/new/", slow)
+    page.get_by_role("button", name="下一步").dblclick()
+    expect(page.locator("h1")).to_contain_text("基本信息")
+    assert len(posts) == 1 and Declaration.objects.filter(owner=owner).count() == 1
+    context.close()
+
+
+def test_a_start_whose_answer_was_lost_is_not_made_twice(browser: Browser, live_server):
+    """The form reached the server, which made the draft, but the answer never came back
+    (the connection reset); the phone sends the form again by reloading: the same draft."""
+    owner = make_user("13800000001", "张三", kind="person", id_number="11010519491231002X")
+    context = browser.new_context(viewport=PHONE_VIEWPORT, base_url=live_server.url)
+    page = context.new_page()
+    log_in(page, owner.phone)
+    start_form(page)
+    bodies: list[str] = []
+
+    def lose_the_first_answer(route: Any) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        bodies.append(route.request.post_data or "")
+        if len(bodies) == 1:
+            route.fetch(max_redirects=0)  # the server does the work...
+            route.abort("connectionreset")  # ...and the answer is lost
+        else:
+            route.continue_()
+
+    page.route("**/declarations/new/", lose_the_first_answer)
+    with pytest.raises(Exception):  # noqa: B017 - the navigation fails, as on the phone
+        page.get_by_role("button", name="下一步").click()
+        page.wait_for_url("**/step/1/", timeout=3000)
+    assert Declaration.objects.filter(owner=owner).count() == 1
+    page.reload()
+    expect(page.locator("h1")).to_contain_text("基本信息")
+    assert len(bodies) == 2 and bodies[0] == bodies[1]
+    drafts = list(Declaration.objects.filter(owner=owner))
+    assert len(drafts) == 1 and page.url.endswith(f"/declarations/{drafts[0].pk}/step/1/")
+    expect(page.get_by_text("这份表单已经提交过")).to_be_visible()
+    context.close()
+
+
+def start_form(page: Page) -> None:
+    page.goto("/declarations/new/")
+    page.locator("#id_district").select_option("L")
+    page.locator("#id_site_type").select_option("工地")
+    page.locator("input[name=registration_type][value=machine]").check()
