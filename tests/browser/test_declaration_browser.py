@@ -13,7 +13,6 @@ from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
 from registry.models import Declaration
-from tests.browser.conftest import PHONE_VIEWPORT
 from tests.browser.test_registration_browser import shot
 from tests.conftest import PASSWORD, last_code, make_user
 
@@ -167,7 +166,7 @@ def test_counter_intake_with_the_owners_code(browser: Browser, live_server):
 def test_a_double_tap_on_start_sends_the_form_once(browser: Browser, live_server):
     """A double tap on a slow network: the button sends the form once."""
     owner = make_user("13800000001", "张三", kind="person", id_number="11010519491231002X")
-    context = browser.new_context(viewport=PHONE_VIEWPORT, base_url=live_server.url)
+    context = browser.new_context(viewport={"width": 375, "height": 667}, base_url=live_server.url)
     page = context.new_page()
     log_in(page, owner.phone)
     start_form(page)
@@ -190,7 +189,7 @@ def test_a_start_whose_answer_was_lost_is_not_made_twice(browser: Browser, live_
     """The form reached the server, which made the draft, but the answer never came back
     (the connection reset); the phone sends the form again by reloading: the same draft."""
     owner = make_user("13800000001", "张三", kind="person", id_number="11010519491231002X")
-    context = browser.new_context(viewport=PHONE_VIEWPORT, base_url=live_server.url)
+    context = browser.new_context(viewport={"width": 375, "height": 667}, base_url=live_server.url)
     page = context.new_page()
     log_in(page, owner.phone)
     start_form(page)
