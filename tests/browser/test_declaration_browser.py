@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from registry.models import Declaration
 from tests.browser.test_registration_browser import shot
@@ -165,11 +165,7 @@ def test_counter_intake_with_the_owners_code(browser: Browser, live_server):
 
 def test_a_double_tap_on_start_sends_the_form_once(browser: Browser, live_server):
     """A double tap on a slow network: the button sends the form once."""
-    owner = make_user("13800000001", "张三", kind="person", id_number="11010519491231002X")
-    context = browser.new_context(viewport={"width": 375, "height": 667}, base_url=live_server.url)
-    page = context.new_page()
-    log_in(page, owner.phone)
-    start_form(page)
+    owner, context, page = at_the_start_form(browser, live_server)
     posts: list[str] = []
 
     def slow(route: Any) -> None:
@@ -188,11 +184,7 @@ def test_a_double_tap_on_start_sends_the_form_once(browser: Browser, live_server
 def test_a_start_whose_answer_was_lost_is_not_made_twice(browser: Browser, live_server):
     """The form reached the server, which made the draft, but the answer never came back
     (the connection reset); the phone sends the form again by reloading: the same draft."""
-    owner = make_user("13800000001", "张三", kind="person", id_number="11010519491231002X")
-    context = browser.new_context(viewport={"width": 375, "height": 667}, base_url=live_server.url)
-    page = context.new_page()
-    log_in(page, owner.phone)
-    start_form(page)
+    owner, context, page = at_the_start_form(browser, live_server)
     bodies: list[str] = []
 
     def lose_the_first_answer(route: Any) -> None:
@@ -220,8 +212,14 @@ def test_a_start_whose_answer_was_lost_is_not_made_twice(browser: Browser, live_
     context.close()
 
 
-def start_form(page: Page) -> None:
+def at_the_start_form(browser: Browser, live_server: Any) -> tuple[Any, BrowserContext, Page]:
+    """An owner signed in on a phone, the start form filled in, not yet sent."""
+    owner = make_user("13800000001", "张三", kind="person", id_number="11010519491231002X")
+    context = browser.new_context(viewport={"width": 375, "height": 667}, base_url=live_server.url)
+    page = context.new_page()
+    log_in(page, owner.phone)
     page.goto("/declarations/new/")
     page.locator("#id_district").select_option("L")
     page.locator("#id_site_type").select_option("工地")
     page.locator("input[name=registration_type][value=machine]").check()
+    return owner, context, page
