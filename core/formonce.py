@@ -11,15 +11,12 @@ page, a script) the work is simply done.
 """
 
 import hashlib
-import random
 import re
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.utils import timezone
 
 from accounts.models import User
 from core.errors import ActionError
@@ -27,7 +24,6 @@ from core.models import IdempotentRequest
 
 FIELD = "form_key"
 _KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
-KEPT_FOR = timedelta(days=1)
 
 
 def _submitted(request: HttpRequest) -> str:
@@ -93,8 +89,7 @@ def run_once(request: HttpRequest, user: User | None, make: Callable[[], str]) -
         return stored, True
     if refused is not None:
         raise refused
-    if random.random() < 0.01:  # housekeeping, as the API's keys
-        IdempotentRequest.objects.filter(created_at__lt=timezone.now() - KEPT_FOR).delete()
+    IdempotentRequest.sweep_now_and_then()
     return url, False
 
 

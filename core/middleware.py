@@ -2,16 +2,13 @@
 
 import hashlib
 import json
-import random
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.models import IdempotentRequest
@@ -93,7 +90,6 @@ NOT_IDEMPOTENT_VIEWS = {
     "api:report_file": "anonymous: no signed-in client for a key to belong to",
 }
 KEY_MAX_LENGTH = 100
-KEPT_FOR = timedelta(days=1)
 
 
 class _Failed(Exception):
@@ -152,8 +148,7 @@ class IdempotencyMiddleware:
                 )
         except _Failed as failed:
             return failed.response
-        if random.random() < 0.01:  # housekeeping, as core.ratelimit
-            IdempotentRequest.objects.filter(created_at__lt=timezone.now() - KEPT_FOR).delete()
+        IdempotentRequest.sweep_now_and_then()
         return response
 
     @staticmethod

@@ -1,3 +1,5 @@
+import random
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -200,5 +202,15 @@ class IdempotentRequest(models.Model):
             ),
         ]
 
+    # A retry comes within minutes; a day covers a phone that was offline overnight.
+    KEPT_FOR = timedelta(days=1)
+
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key} {self.status}"
+
+    @classmethod
+    def sweep_now_and_then(cls) -> None:
+        """Called after a key is written: one call in a hundred drops records past
+        KEPT_FOR (housekeeping without a scheduled job, as core.ratelimit does)."""
+        if random.random() < 0.01:
+            cls.objects.filter(created_at__lt=timezone.now() - cls.KEPT_FOR).delete()

@@ -92,11 +92,16 @@ def retry_after(key: str, *, limit: int, window_seconds: int = 60) -> int:
     return max(1, seconds_blocked(key, limit=limit, window_seconds=window_seconds))
 
 
+def minutes(seconds: int) -> int:
+    """A wait in whole minutes for people to read, rounded up, at least 1."""
+    return max(1, -(-seconds // 60))
+
+
 def too_often(seconds: int) -> str:
-    """The look-up pages' and API's message for a refused hit, in whole minutes."""
+    """The look-up pages' and API's message for a refused hit."""
     from django.utils.translation import gettext as _
 
-    return _("查询过于频繁，请%(m)s分钟后再试") % {"m": max(1, -(-seconds // 60))}
+    return _("查询过于频繁，请%(m)s分钟后再试") % {"m": minutes(seconds)}
 
 
 def client_address(request: HttpRequest) -> str:

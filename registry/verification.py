@@ -152,12 +152,9 @@ def _registration(short_number: str, *, issue: int | None) -> _Row | None:
     if row is None:
         return None
     found = _Row(*row)
-    issued_at = found.issued_at
-    if isinstance(issued_at, str):  # SQLite without its converter
-        issued_at = datetime.fromisoformat(issued_at)
-    if timezone.is_naive(issued_at):  # stored in UTC
-        issued_at = issued_at.replace(tzinfo=UTC)
-    return found._replace(issued_at=issued_at)
+    if timezone.is_naive(found.issued_at):  # SQLite: stored in UTC, read without a zone
+        return found._replace(issued_at=found.issued_at.replace(tzinfo=UTC))
+    return found
 
 
 _REGISTRATION_TEMPLATE = """
@@ -193,12 +190,6 @@ _REGISTRATION_SQL = {
     )
     for vendor, aggregate in _AGGREGATES.items()
 }
-_PHOTOS_TEMPLATE = (
-    "SELECT kind, sha256 FROM {table} WHERE declaration_id = %s AND kind IN ({marks})"
-)
-_PHOTOS_SQL = _PHOTOS_TEMPLATE.format(
-    table=DeclarationPhoto._meta.db_table, marks=", ".join(["%s"] * len(_BODY_KINDS))
-)
 
 
 def _facts(registration: _Row) -> PublicFacts:
@@ -238,10 +229,9 @@ def public_photos(registration: Registration) -> tuple[PublicPhoto, ...]:
 
 
 def _photos(declaration_id: int, sign_sha: str | None) -> tuple[PublicPhoto, ...]:
-    # Hand-written for the same reason as _registration.
-    with connections[router.db_for_read(DeclarationPhoto)].cursor() as cursor:
-        cursor.execute(_PHOTOS_SQL, [declaration_id, *_BODY_KINDS])
-        body = cursor.fetchall()
+    body = DeclarationPhoto.objects.filter(
+        declaration_id=declaration_id, kind__in=BODY_PHOTOS
+    ).values_list("kind", "sha256")
     return _photo_list(body, sign_sha)
 
 
